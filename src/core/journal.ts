@@ -1,0 +1,99 @@
+import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { ResultRecord } from './types.js';
+
+export const RESULTS_FILE = 'results.jsonl';
+
+/**
+ * results.jsonl: one JSON object per line, appended and flushed the moment a photo finishes.
+ * It is the source of truth for resume and for `photobatch report`; the cost report is derived from it.
+ */
+export interface Journal {
+  readonly file: string;
+  /** Every valid record already in the file when it was opened, in file order. */
+  readonly previous: readonly ResultRecord[];
+  /** The last `ok` record for this content and job, if any: the photo needs no new request. */
+  findDone(sha256: string, job: string): ResultRecord | undefined;
+  append(record: ResultRecord): void;
+  close(): void;
+}
+
+export interface JournalOptions {
+  /** fdatasync after each line, so a power cut loses nothing already reported. Default true. */
+  durable?: boolean;
+}
+
+export function openJournal(outDir: string, opts: JournalOptions = {}): Journal {
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, RESULTS_FILE);
+  const previous = readRecords(file);
+  const done = new Map<string, ResultRecord>();
+  const remember = (r: ResultRecord) => {
+    if (r.status === 'ok' && r.sha256) done.set(doneKey(r.sha256, r.job), r);
+  };
+  previous.forEach(remember);
+
+  const fd = openSync(file, 'a+');
+  // A kill -9 in the middle of a write can leave a torn last line; start ours on a fresh line.
+  if (!endsWithNewline(fd)) writeSync(fd, '\n');
+  const durable = opts.durable ?? true;
+  let closed = false;
+
+  return {
+    file,
+    previous,
+    findDone: (sha256, job) => done.get(doneKey(sha256, job)),
+    append(record) {
+      if (closed) throw new Error('journal is closed');
+      // One write call per line: a line is either wholly there or (after a crash) torn and ignored.
+      writeSync(fd, JSON.stringify(record) + '\n');
+      if (durable) fdatasyncSync(fd);
+      remember(record);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
+  };
+}
+
+/** Reads every parseable record; torn or foreign lines are skipped, never fatal. */
+export function readRecords(file: string): ResultRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const records: ResultRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (isRecord(value)) records.push(value);
+    } catch {
+      // A torn line from an interrupted write: the photo simply counts as not done.
+    }
+  }
+  return records;
+}
+
+function isRecord(value: unknown): value is ResultRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.file === 'string' && typeof v.path === 'string' && (v.status === 'ok' || v.status === 'failed');
+}
+
+function doneKey(sha256: string, job: string): string {
+  return `${sha256}:${job}`;
+}
+
+function endsWithNewline(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}

@@ -1,0 +1,71 @@
+/**
+ * Shared data shapes of the core. The results.jsonl and cost-report.json field names are a
+ * public contract that scripts rely on: add fields, never rename them.
+ */
+
+/** Stable machine words for why a photo (or a run) failed. */
+export type ErrorKind =
+  | 'rate_limited'
+  | 'out_of_credits'
+  | 'auth'
+  | 'moderation'
+  | 'bad_request'
+  | 'model_unavailable'
+  | 'timeout'
+  | 'network'
+  | 'server'
+  | 'invalid_image'
+  | 'unreadable'
+  | 'too_large'
+  | 'empty_response'
+  | 'invalid_output'
+  | 'interrupted';
+
+/** A photo found by the scan. */
+export interface PhotoRef {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the input root it was found under (or the basename for a file input). */
+  file: string;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** USD as billed by OpenRouter (`usage.cost`); null when the API did not report it. */
+  cost_usd: number | null;
+}
+
+export interface RecordError {
+  kind: ErrorKind;
+  http_status: number | null;
+  message: string;
+}
+
+/** One line of results.jsonl. */
+export interface ResultRecord {
+  file: string;
+  path: string;
+  sha256?: string;
+  status: 'ok' | 'failed';
+  /** The model that answered (may differ from the requested one with fallbacks). */
+  model?: string;
+  output?: string;
+  usage?: Usage;
+  attempts: number;
+  generation_id?: string;
+  ms?: number;
+  error?: RecordError;
+  /** What was sent: pixel size and bytes of the prepared JPEG. */
+  sent?: { width: number; height: number; bytes: number };
+  /** Estimated image tokens for the sent size under the requested model's family. */
+  image_tokens?: number;
+  /** Pre-flight estimate of this photo's cost at the expected output length (USD), when known. */
+  estimated_cost_usd?: number | null;
+  /** Set when this photo's bytes were already answered (same content, same job): no request was made. */
+  duplicate_of?: string;
+  /** Fingerprint of model, prompt and settings: resume skips only when it matches. */
+  job: string;
+  /** ISO time the record was written. */
+  at: string;
+}
