@@ -1,0 +1,234 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Usage } from '../types.js';
+import { ApiError } from './api-error.js';
+import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError } from './classify.js';
+import { scrubSecrets } from './redact.js';
+import type { HeaderBag } from './retry-delay.js';
+
+export interface ClientOptions {
+  apiKey?: string;
+  baseURL: string;
+  /** Whole-request deadline, and undici's headers/body timeouts. */
+  timeoutMs: number;
+  /** Injected dispatcher (tests, proxies); the client then neither creates nor closes one. */
+  dispatcher?: Dispatcher;
+  appUrl?: string;
+  appTitle?: string;
+  /** Clock for turning X-RateLimit-Reset into a delay. */
+  now?: () => number;
+}
+
+export interface ChatBody {
+  model: string;
+  models?: string[];
+  messages: unknown[];
+  max_tokens: number;
+  response_format?: unknown;
+  provider?: unknown;
+  modalities?: string[];
+  [k: string]: unknown;
+}
+
+export interface ChatSuccess {
+  id: string;
+  /** The model that answered (may be a fallback). */
+  model: string;
+  content: string;
+  finishReason: string | null;
+  usage: Usage;
+  /** Data URLs from `message.images` (image-output models). */
+  images: string[];
+  raw: unknown;
+}
+
+export interface KeyInfo {
+  label?: string;
+  limit: number | null;
+  limit_remaining: number | null;
+  limit_reset?: string | null;
+  usage?: number;
+  usage_daily?: number;
+  usage_weekly?: number;
+  usage_monthly?: number;
+  is_free_tier?: boolean;
+  [k: string]: unknown;
+}
+
+interface RawAnswer {
+  status: number;
+  headers: HeaderBag;
+  text: string;
+  json: unknown;
+}
+
+const DEFAULT_APP_URL = 'https://github.com/photobatch/photobatch';
+const DEFAULT_APP_TITLE = 'photobatch';
+
+type Json = Record<string, unknown>;
+const rec = (v: unknown): Json | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+// Header values must be visible ASCII; a title with other characters would make undici throw.
+const headerSafe = (v: string): string => v.replace(/[^\x20-\x7e]/g, '').trim();
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part) => {
+      const p = rec(part);
+      return p && (p.type === undefined || p.type === 'text') && typeof p.text === 'string' ? p.text : '';
+    })
+    .join('');
+}
+
+/** Thin OpenRouter client: one HTTP attempt per call, every failure thrown as a classified ApiError. */
+export class OpenRouterClient {
+  readonly baseURL: string;
+  readonly timeoutMs: number;
+  readonly #apiKey: string | undefined;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #headers: Record<string, string>;
+  readonly #now: () => number;
+
+  constructor(opts: ClientOptions) {
+    this.baseURL = opts.baseURL.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs;
+    this.#apiKey = opts.apiKey || undefined;
+    this.#now = opts.now ?? Date.now;
+    this.#ownsDispatcher = opts.dispatcher === undefined;
+    // One keep-alive pool per client, unlimited connections: the sender, not the pool, bounds concurrency.
+    this.#dispatcher =
+      opts.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+    const title = headerSafe(opts.appTitle ?? DEFAULT_APP_TITLE) || DEFAULT_APP_TITLE;
+    this.#headers = {
+      accept: 'application/json',
+      'http-referer': headerSafe(opts.appUrl ?? DEFAULT_APP_URL) || DEFAULT_APP_URL,
+      'x-openrouter-title': title,
+      'x-title': title,
+      ...(this.#apiKey ? { authorization: `Bearer ${this.#apiKey}` } : {}),
+    };
+  }
+
+  /** ONE attempt. Resolves only with a real answer; throws ApiError for every failure. */
+  async chatCompletion(body: ChatBody, opts: { signal?: AbortSignal } = {}): Promise<ChatSuccess> {
+    const requested = body.model || body.models?.[0];
+    const ans = await this.#call('POST', '/chat/completions', body, opts.signal);
+    const json = rec(ans.json);
+    if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json)) {
+      throw this.#fail(ans, requested, 'chat');
+    }
+    const choice = rec(Array.isArray(json.choices) ? json.choices[0] : undefined);
+    const message = rec(choice?.message);
+    const content = contentText(message?.content);
+    const images = (Array.isArray(message?.images) ? message.images : [])
+      .map((img) => rec(rec(img)?.image_url)?.url)
+      .filter((url): url is string => typeof url === 'string' && url !== '');
+    const finishReason = typeof choice?.finish_reason === 'string' ? choice.finish_reason : null;
+    if (content.trim() === '' && images.length === 0) throw emptyResponseError(finishReason, json);
+    const usage = rec(json.usage);
+    const headerId = ans.headers['x-generation-id'];
+    return {
+      id: typeof json.id === 'string' ? json.id : typeof headerId === 'string' ? headerId : '',
+      model: typeof json.model === 'string' && json.model !== '' ? json.model : (requested ?? ''),
+      content,
+      finishReason,
+      usage: {
+        prompt_tokens: num(usage?.prompt_tokens) ?? 0,
+        completion_tokens: num(usage?.completion_tokens) ?? 0,
+        cost_usd: num(usage?.cost),
+      },
+      images,
+      raw: json,
+    };
+  }
+
+  /** `GET /key`: limits and usage of the key. */
+  async getKey(opts: { signal?: AbortSignal } = {}): Promise<KeyInfo> {
+    const data = await this.#getData('/key', opts.signal);
+    const info = rec(data);
+    if (!info) throw this.#malformed('/key');
+    return { ...info, limit: num(info.limit), limit_remaining: num(info.limit_remaining) };
+  }
+
+  /** `GET /models` for every output modality (the default hides image-only models). */
+  async listModels(opts: { signal?: AbortSignal } = {}): Promise<unknown[]> {
+    const data = await this.#getData('/models?output_modalities=all', opts.signal);
+    if (!Array.isArray(data)) throw this.#malformed('/models');
+    return data;
+  }
+
+  /** `GET /generation?id=`: the billed record of one generation (may 404 briefly after completion). */
+  async getGeneration(id: string, opts: { signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
+    const data = rec(await this.#getData(`/generation?id=${encodeURIComponent(id)}`, opts.signal));
+    if (!data) throw this.#malformed('/generation');
+    return data;
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #getData(path: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const ans = await this.#call('GET', path, undefined, signal);
+    const json = rec(ans.json);
+    if (ans.status < 200 || ans.status >= 300 || !json || json.error !== undefined) throw this.#fail(ans, undefined, 'other');
+    return json.data;
+  }
+
+  async #call(method: 'GET' | 'POST', path: string, body: unknown, callerSignal?: AbortSignal): Promise<RawAnswer> {
+    // A cleared timer rather than AbortSignal.timeout(): on Node 20 every timeout signal combined with a long-lived
+    // caller signal stays reachable (~400 bytes per request, measured), which adds up over a big batch.
+    const deadlineCtl = new AbortController();
+    const timer = setTimeout(
+      () => deadlineCtl.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+      this.timeoutMs,
+    );
+    const deadline = deadlineCtl.signal;
+    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
+    const url = `${this.baseURL}${path}`;
+    try {
+      const res = await request(url, {
+        method,
+        headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        dispatcher: this.#dispatcher,
+        signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      // Reading the whole body also returns the socket to the keep-alive pool.
+      const text = scrubSecrets(await res.body.text(), this.#apiKey);
+      let json: unknown;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.statusCode, headers: res.headers as HeaderBag, text, json };
+    } catch (error) {
+      const host = URL.canParse(url) ? new URL(url).host : this.baseURL;
+      const err = classifyTransportError(error, { callerSignal, deadlineSignal: deadline, timeoutMs: this.timeoutMs, host });
+      err.message = scrubSecrets(err.message, this.#apiKey);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #fail(ans: RawAnswer, model: string | undefined, endpoint: 'chat' | 'other'): ApiError {
+    return classifyResponse({
+      // JSON that is not an object is as useless as no JSON at all.
+      status: ans.status, headers: ans.headers, body: rec(ans.json), text: ans.text, endpoint, now: this.#now(),
+      ...(model ? { model } : {}),
+    });
+  }
+
+  #malformed(path: string): ApiError {
+    return new ApiError(`OpenRouter sent an unexpected answer for ${path}; try again later or check --base-url.`, {
+      status: 200, kind: 'server', action: 'retry',
+    });
+  }
+}

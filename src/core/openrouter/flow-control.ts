@@ -1,0 +1,236 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { interruptedError } from './api-error.js';
+
+export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** Abortable real-time sleep. */
+export const defaultSleep: SleepFn = async (ms, signal) => {
+  await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
+};
+
+export type FlowEvent = { type: 'gate'; untilMs: number; reason: string } | { type: 'concurrency'; limit: number };
+
+export interface FlowControlOptions {
+  concurrency: number;
+  /** Requests per minute; undefined or 0 means no rate cap. */
+  rpm?: number;
+  now?: () => number;
+  sleep?: SleepFn;
+  onEvent?: (e: FlowEvent) => void;
+}
+
+/** Proof of a granted slot; `epoch` lets AIMD ignore throttles from attempts started before the last decrease. */
+export interface Ticket {
+  readonly epoch: number;
+}
+
+interface Waiter {
+  resolve: (t: Ticket) => void;
+  reject: (e: unknown) => void;
+  detach: () => void;
+}
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Token bucket (smooth pacing, small burst) plus a rolling-minute count, so that no 60 s window ever holds more
+ * than `rpm` starts even right after an idle spell fills the bucket.
+ */
+class RateCap {
+  readonly #rate: number; // tokens per ms
+  readonly #capacity: number;
+  #tokens: number;
+  #last: number;
+  readonly #starts: number[] = [];
+  constructor(readonly rpm: number, burst: number, now: number) {
+    this.#rate = rpm / WINDOW_MS;
+    this.#capacity = Math.max(1, burst);
+    this.#tokens = this.#capacity;
+    this.#last = now;
+  }
+  /** Takes a token and returns 0, or returns how many ms to wait before asking again. */
+  take(now: number): number {
+    this.#tokens = Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#last) * this.#rate);
+    this.#last = Math.max(this.#last, now);
+    while (this.#starts.length > 0 && this.#starts[0]! <= now - WINDOW_MS) this.#starts.shift();
+    if (this.#starts.length >= this.rpm) return this.#starts[0]! + WINDOW_MS - now;
+    if (this.#tokens < 1) return Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate));
+    this.#tokens -= 1;
+    this.#starts.push(now);
+    return 0;
+  }
+}
+
+/**
+ * Decides when an attempt may start: a global gate (closed by 429s), an AIMD in-flight limit that never exceeds
+ * `concurrency`, an optional RPM cap, and a pause for credit top-ups. Waiters are served first come, first served.
+ *
+ * Time is virtual: a completed sleep of `ms` advances the clock at least `ms`, so an injected instant sleep in tests
+ * moves time forward instead of spinning.
+ */
+export class FlowControl {
+  readonly concurrency: number;
+  readonly #sleep: SleepFn;
+  readonly #realNow: () => number;
+  readonly #onEvent: (e: FlowEvent) => void;
+  readonly #queue: Waiter[] = [];
+  readonly #stop = new AbortController();
+  readonly #rate: RateCap | undefined;
+  #clock = 0;
+  #limit: number;
+  #inFlight = 0;
+  #gateUntil = 0;
+  #paused = 0;
+  #epoch = 0;
+  #streak = 0;
+  #wakeAt = Number.POSITIVE_INFINITY;
+  readonly #wakeCancels = new Set<AbortController>();
+
+  constructor(opts: FlowControlOptions) {
+    if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new RangeError('concurrency must be an integer >= 1');
+    this.concurrency = opts.concurrency;
+    this.#limit = opts.concurrency;
+    this.#sleep = opts.sleep ?? defaultSleep;
+    this.#realNow = opts.now ?? Date.now;
+    this.#onEvent = opts.onEvent ?? (() => {});
+    if (opts.rpm !== undefined && opts.rpm > 0) {
+      const burst = Math.min(this.concurrency, Math.floor(opts.rpm / 60));
+      this.#rate = new RateCap(opts.rpm, burst, this.now());
+    }
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+  get limit(): number {
+    return this.#limit;
+  }
+  get stopped(): boolean {
+    return this.#stop.signal.aborted;
+  }
+  /** Aborted by stop(); for waits that belong to the whole sender. */
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  now(): number {
+    return Math.max(this.#realNow(), this.#clock);
+  }
+
+  /** Sleeps (abortable) and advances the virtual clock. */
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const start = this.now();
+    await this.#sleep(ms, signal);
+    this.#clock = Math.max(this.#clock, start + ms);
+  }
+
+  /** Waits for a slot. Rejects with an 'interrupted' ApiError when `signal` aborts or the flow is stopped. */
+  acquire(signal?: AbortSignal): Promise<Ticket> {
+    if (this.stopped || signal?.aborted) return Promise.reject(interruptedError());
+    return new Promise<Ticket>((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.#queue.indexOf(waiter);
+        if (i >= 0) this.#queue.splice(i, 1);
+        // A pending gate timer with nobody left to wake would keep the process alive.
+        if (this.#queue.length === 0) this.#cancelWake();
+        reject(interruptedError());
+      };
+      const waiter: Waiter = { resolve, reject, detach: () => signal?.removeEventListener('abort', onAbort) };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#pump();
+    });
+  }
+
+  /** Frees a slot. A run of `limit` successes grows the limit by one, back up to `concurrency`. */
+  release(_ticket: Ticket, outcome: 'success' | 'failure'): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (outcome === 'success' && ++this.#streak >= this.#limit && this.#limit < this.concurrency) {
+      this.#limit += 1;
+      this.#streak = 0;
+      this.#onEvent({ type: 'concurrency', limit: this.#limit });
+    }
+    this.#pump();
+  }
+
+  /**
+   * Halves the limit (min 1) after a rate limit. Attempts already in flight when the limit last dropped hit the
+   * same overload, so only the first of them counts; returns whether the limit was cut.
+   */
+  throttle(ticket: Ticket): boolean {
+    if (ticket.epoch !== this.#epoch) return false;
+    this.#epoch += 1;
+    this.#streak = 0;
+    const next = Math.max(1, Math.floor(this.#limit / 2));
+    if (next === this.#limit) return false;
+    this.#limit = next;
+    this.#onEvent({ type: 'concurrency', limit: next });
+    return true;
+  }
+
+  /** No attempt starts anywhere for `delayMs`; extends, never shortens, a closed gate. */
+  closeGate(delayMs: number, reason: string): void {
+    const until = this.now() + Math.max(0, delayMs);
+    if (until <= this.#gateUntil) return;
+    this.#gateUntil = until;
+    this.#onEvent({ type: 'gate', untilMs: until, reason });
+    this.#pump();
+  }
+
+  /** Holds every start until resume() (nested pauses need as many resumes). */
+  pause(): void {
+    this.#paused += 1;
+  }
+  resume(): void {
+    this.#paused = Math.max(0, this.#paused - 1);
+    this.#pump();
+  }
+
+  /** No new attempt starts; waiting ones reject as interrupted. Attempts in flight are left to finish. */
+  stop(): void {
+    if (this.stopped) return;
+    this.#stop.abort();
+    for (const w of this.#queue.splice(0)) {
+      w.detach();
+      w.reject(interruptedError('Stopped before sending; finished results are saved, re-run the same command to continue.'));
+    }
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && !this.stopped && this.#paused === 0) {
+      const now = this.now();
+      if (this.#gateUntil > now) return this.#wakeIn(this.#gateUntil - now);
+      if (this.#inFlight >= this.#limit) return;
+      const wait = this.#rate?.take(now) ?? 0;
+      if (wait > 0) return this.#wakeIn(wait);
+      const waiter = this.#queue.shift()!;
+      this.#inFlight += 1;
+      waiter.detach();
+      waiter.resolve({ epoch: this.#epoch });
+    }
+  }
+
+  /** One timer at a time drives the queue; a later-needed wake is dropped, an earlier one added. */
+  #wakeIn(ms: number): void {
+    const at = this.now() + ms;
+    if (at >= this.#wakeAt) return;
+    this.#wakeAt = at;
+    const cancel = new AbortController();
+    this.#wakeCancels.add(cancel);
+    this.sleep(ms, AbortSignal.any([this.#stop.signal, cancel.signal]))
+      .finally(() => this.#wakeCancels.delete(cancel))
+      .then(
+      () => {
+        if (this.#wakeAt === at) this.#wakeAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      () => {},
+    );
+  }
+
+  #cancelWake(): void {
+    for (const c of this.#wakeCancels) c.abort();
+    this.#wakeCancels.clear();
+    this.#wakeAt = Number.POSITIVE_INFINITY;
+  }
+}

@@ -1,0 +1,232 @@
+import type { ErrorKind } from '../types.js';
+import { ApiError, interruptedError } from './api-error.js';
+import type { ChatBody, ChatSuccess, OpenRouterClient } from './client.js';
+import { FlowControl, type SleepFn, type Ticket } from './flow-control.js';
+import { retryDelayMs } from './retry-delay.js';
+
+export interface SenderOptions {
+  client: Pick<OpenRouterClient, 'chatCompletion'>;
+  /** Hard cap on requests in flight. */
+  concurrency: number;
+  /** Retries after the first attempt (default 5). */
+  retries: number;
+  rpm?: number;
+  /** Smallest max_tokens worth a retry after "can only afford N" (default 64). */
+  minUsefulTokens?: number;
+  sleep?: SleepFn;
+  now?: () => number;
+  random?: () => number;
+  /** Resolves true when credits are back. Called once for all requests that ran out together. */
+  waitForCredits?: (err: ApiError, signal?: AbortSignal) => Promise<boolean>;
+  onEvent?: (e: SenderEvent) => void;
+}
+
+export type SenderEvent =
+  | { type: 'retry'; kind: ErrorKind; status: number | null; delayMs: number; attempt: number }
+  | { type: 'gate'; untilMs: number; reason: string }
+  | { type: 'concurrency'; limit: number }
+  | { type: 'waiting_for_credits' }
+  | { type: 'credits_back' };
+
+export interface SendResult {
+  result: ChatSuccess;
+  /** HTTP attempts made. */
+  attempts: number;
+  /** max_tokens of the successful attempt (lower than requested after an affordability retry). */
+  maxTokensUsed: number;
+}
+
+export interface Sender {
+  /** Sends with retries; throws ApiError (with `attempts`) on final failure. */
+  send(body: ChatBody, opts?: { signal?: AbortSignal }): Promise<SendResult>;
+  readonly inFlight: number;
+  readonly limit: number;
+  /** No new attempts start after this; waiting ones reject with kind 'interrupted', action 'stop_run'. */
+  stop(): void;
+}
+
+/** Waits for credits and 'wait' 402s do not use up retries, but a run must not wait forever on them. */
+export const MAX_WAITS = 20;
+
+/** max_tokens to retry with after "can only afford N": a margin, because the estimate moves with the prompt. */
+export function affordableMaxTokens(n: number): number {
+  return n - Math.max(8, Math.ceil(n * 0.02));
+}
+
+/** Resolves or rejects with `promise`, or rejects as interrupted when any signal aborts first. */
+function untilAborted<T>(promise: Promise<T>, signals: (AbortSignal | undefined)[]): Promise<T> {
+  const live = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (live.some((s) => s.aborted)) return Promise.reject(interruptedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(interruptedError());
+    for (const s of live) s.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      for (const s of live) s.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+export function createSender(opts: SenderOptions): Sender {
+  const retries = Math.max(0, Math.floor(opts.retries ?? 5));
+  const minUseful = opts.minUsefulTokens ?? 64;
+  const random = opts.random ?? Math.random;
+  // A throwing listener must not turn a good answer into a failed photo.
+  const emit = (e: SenderEvent) => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      /* ignored on purpose */
+    }
+  };
+  const flow = new FlowControl({
+    concurrency: opts.concurrency,
+    ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
+    ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),
+    onEvent: emit,
+  });
+  let credits: { promise: Promise<boolean>; stop: AbortController; waiters: number } | null = null;
+
+  /**
+   * One shared wait for every request that hit the empty account. Each caller holds a pause (taken before its slot
+   * was released) until the wait ends, so nothing starts meanwhile. When every caller has given up (aborted), the
+   * poll is cancelled too, so it cannot keep the process alive.
+   */
+  async function awaitCredits(err: ApiError, signal: AbortSignal | undefined): Promise<boolean> {
+    if (!credits) {
+      emit({ type: 'waiting_for_credits' });
+      const stop = new AbortController();
+      const wait = { stop, waiters: 0, promise: Promise.resolve(false) };
+      wait.promise = opts.waitForCredits!(err, AbortSignal.any([flow.stopSignal, stop.signal]))
+        .then((back) => {
+          if (back) emit({ type: 'credits_back' });
+          return back;
+        })
+        .finally(() => {
+          if (credits === wait) credits = null;
+        });
+      credits = wait;
+    }
+    const wait = credits;
+    wait.waiters += 1;
+    try {
+      return await untilAborted(wait.promise, [signal, flow.stopSignal]);
+    } finally {
+      wait.waiters -= 1;
+      if (wait.waiters === 0) {
+        wait.stop.abort();
+        if (credits === wait) credits = null;
+      }
+      flow.resume();
+    }
+  }
+
+  async function send(body: ChatBody, sendOpts: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    const { signal } = sendOpts;
+    let attempts = 0;
+    let retriesUsed = 0;
+    let waits = 0;
+    let maxTokens = body.max_tokens;
+    let shrunk = false;
+    const final = (err: ApiError): ApiError => {
+      err.attempts = attempts;
+      return err;
+    };
+
+    for (;;) {
+      let ticket: Ticket;
+      try {
+        ticket = await flow.acquire(signal);
+      } catch (e) {
+        throw e instanceof ApiError ? final(e) : e;
+      }
+      attempts += 1;
+      let err: ApiError;
+      try {
+        const attemptBody = maxTokens === body.max_tokens ? body : { ...body, max_tokens: maxTokens };
+        const result = await opts.client.chatCompletion(attemptBody, signal ? { signal } : {});
+        flow.release(ticket, 'success');
+        return { result, attempts, maxTokensUsed: maxTokens };
+      } catch (e) {
+        if (!(e instanceof ApiError)) {
+          flow.release(ticket, 'failure');
+          throw e;
+        }
+        err = e;
+      }
+
+      // Gate and limit change BEFORE the slot is released, so no waiter slips through in between.
+      const throttled = (err.kind === 'rate_limited' && err.action === 'retry') || err.action === 'wait';
+      let gateDelay: number | null = null;
+      if (throttled && !(signal?.aborted) && !flow.stopped) {
+        gateDelay = retryDelayMs(err, err.action === 'wait' ? waits + 1 : retriesUsed + 1, random);
+        flow.throttle(ticket);
+        flow.closeGate(gateDelay, err.action === 'wait' ? 'in_flight_budget' : 'rate_limited');
+      }
+      const affordable = err.affordableTokens === undefined ? undefined : affordableMaxTokens(err.affordableTokens);
+      const shrink = err.stopReason === 'out_of_credits' && affordable !== undefined && !shrunk &&
+        affordable >= minUseful && affordable < maxTokens;
+      const waitCredits = err.stopReason === 'out_of_credits' && !shrink && opts.waitForCredits !== undefined &&
+        waits < MAX_WAITS && !(signal?.aborted) && !flow.stopped;
+      if (waitCredits) flow.pause();
+      flow.release(ticket, 'failure');
+      if (err.kind === 'interrupted' || signal?.aborted) throw final(err.kind === 'interrupted' ? err : interruptedError(undefined, err));
+
+      if (err.action === 'retry') {
+        if (retriesUsed >= retries) throw final(err);
+        retriesUsed += 1;
+        const delayMs = gateDelay ?? retryDelayMs(err, retriesUsed, random);
+        emit({ type: 'retry', kind: err.kind, status: err.status, delayMs, attempt: attempts });
+        // Rate limits wait at the shared gate inside acquire(); other failures back off on their own.
+        if (gateDelay === null && delayMs > 0) await sleepOrInterrupt(delayMs, signal, attempts);
+        continue;
+      }
+      if (err.action === 'wait') {
+        if (waits >= MAX_WAITS) throw final(err);
+        waits += 1;
+        emit({ type: 'retry', kind: err.kind, status: err.status, delayMs: gateDelay ?? 0, attempt: attempts });
+        continue;
+      }
+      if (shrink) {
+        shrunk = true;
+        maxTokens = affordable!;
+        emit({ type: 'retry', kind: err.kind, status: err.status, delayMs: 0, attempt: attempts });
+        continue;
+      }
+      if (waitCredits) {
+        waits += 1;
+        let back: boolean;
+        try {
+          back = await awaitCredits(err, signal);
+        } catch (e) {
+          // Auth failures and interruptions while polling explain the stop better than the 402 does.
+          throw final(e instanceof ApiError ? e : err);
+        }
+        if (back) continue;
+      }
+      throw final(err);
+    }
+  }
+
+  async function sleepOrInterrupt(ms: number, signal: AbortSignal | undefined, attempts: number): Promise<void> {
+    const signals = [flow.stopSignal, ...(signal ? [signal] : [])];
+    try {
+      await flow.sleep(ms, signals.length === 1 ? signals[0] : AbortSignal.any(signals));
+    } catch (e) {
+      const err = interruptedError(undefined, e);
+      err.attempts = attempts;
+      throw err;
+    }
+  }
+
+  return {
+    send,
+    get inFlight() {
+      return flow.inFlight;
+    },
+    get limit() {
+      return flow.limit;
+    },
+    stop: () => flow.stop(),
+  };
+}
