@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { latestByPath, type CostReport } from '../report.js';
+import type { ResultRecord } from '../types.js';
+import { renderContactSheet } from './render-html.js';
+import { isThumbnailKey, THUMBS_DIR, thumbnailRelPath } from './thumbnail.js';
+
+export { escapeHtml, formatUsd, renderContactSheet, type ContactSheetInput } from './render-html.js';
+export { thumbnailRelPath, writeThumbnail } from './thumbnail.js';
+
+export const CONTACT_SHEET_FILE = 'report.html';
+
+/** One directory listing instead of a stat per photo: sheets can hold thousands. */
+async function existingThumbs(outDir: string): Promise<Set<string>> {
+  try {
+    return new Set(await readdir(path.join(outDir, THUMBS_DIR)));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw err;
+  }
+}
+
+/**
+ * Links only thumbnails that are on disk, so a photo from a run before thumbnails existed shows
+ * "no preview" instead of a broken image.
+ */
+export async function writeContactSheet(
+  outDir: string,
+  input: { records: readonly ResultRecord[]; report: CostReport; title?: string },
+): Promise<string> {
+  const thumbs = await existingThumbs(outDir);
+  const html = renderContactSheet({
+    records: latestByPath(input.records),
+    report: input.report,
+    ...(input.title === undefined ? {} : { title: input.title }),
+    thumbnailFor: (r) =>
+      r.sha256 !== undefined && isThumbnailKey(r.sha256) && thumbs.has(`${r.sha256}.jpg`) ? thumbnailRelPath(r.sha256) : undefined,
+  });
+  const file = path.join(outDir, CONTACT_SHEET_FILE);
+  // A browser reloading the sheet mid-run must never see half a file.
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, html);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return file;
+}

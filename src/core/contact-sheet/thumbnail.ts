@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const THUMBS_DIR = 'thumbs';
+/** Big enough for a 2x-density phone card, small enough that a 2,000-photo sheet stays light. */
+export const THUMB_MAX_PX = 320;
+const THUMB_QUALITY = 70;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** sha256 comes from results.jsonl, which anyone can edit: only a plain hex digest may become a path. */
+export function isThumbnailKey(sha256: string): boolean {
+  return SHA256_HEX.test(sha256);
+}
+
+/** A URL path (forward slashes on every OS), relative to the output folder. */
+export function thumbnailRelPath(sha256: string): string {
+  if (!isThumbnailKey(sha256)) throw new Error(`not a sha256 hex digest: ${JSON.stringify(sha256)}`);
+  return `${THUMBS_DIR}/${sha256}.jpg`;
+}
+
+/**
+ * Thumbnails are keyed by content, so a photo answered again (or a duplicate) reuses the file
+ * that is already there instead of paying for another resize.
+ */
+export async function writeThumbnail(outDir: string, sha256: string, jpeg: Buffer): Promise<string> {
+  const rel = thumbnailRelPath(sha256);
+  const file = path.join(outDir, ...rel.split('/'));
+  if (await exists(file)) return rel;
+  await mkdir(path.dirname(file), { recursive: true });
+  const thumb = await sharp(jpeg)
+    .resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: THUMB_QUALITY })
+    .toBuffer();
+  // Concurrent workers may thumbnail the same bytes; rename makes the last one win whole.
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, thumb);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return rel;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

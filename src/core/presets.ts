@@ -1,0 +1,231 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { DEFAULT_PROMPT } from './config.js';
+import { UsageError } from './errors.js';
+import type { LangFields, SidecarFields } from './sidecars/index.js';
+import { renderTemplate, usesVar, type TemplateVars } from './template.js';
+import { cleanKeywords, cleanPlainText, extractJson, langFields, normaliseStrings, splitKeywordList, withLangs } from './presets-parse.js';
+
+export type PresetName = 'caption' | 'keywords' | 'alt-text' | 'describe' | 'tet-greeting';
+export const PRESET_NAMES: readonly PresetName[] = ['caption', 'keywords', 'alt-text', 'describe', 'tet-greeting'];
+export const ALT_TEXT_MAX = 125;
+export const DEFAULT_MAX_KEYWORDS = 15;
+
+export type ParseResult =
+  | { ok: true; output: string | Record<string, unknown>; fields: SidecarFields }
+  | { ok: false; message: string };
+
+export interface PromptPlan {
+  /** The prompt for one photo. */
+  prompt: (vars: TemplateVars) => string;
+  /** The prompt before variables are filled: what the job fingerprint and provenance hash cover. */
+  template: string;
+  /** `response_format` (json_schema) when the answer is structured. */
+  responseFormat?: unknown;
+  /** Top-level request fields to merge into the chat body (response_format and provider routing). */
+  extra?: Record<string, unknown>;
+  /** Validates one answer. `ok: false` means retry once, then fail the photo as `invalid_output`. */
+  parse: (raw: string) => ParseResult;
+  /** One line for dry runs and logs. */
+  describe: string;
+}
+
+export interface PlanOptions {
+  presets?: PresetName[];
+  customPrompt?: string;
+  schema?: object;
+  /** `name` of the json_schema sent with --schema (letters, digits, _ and -). */
+  schemaName?: string;
+  langs?: string[];
+  context?: string;
+  maxKeywords?: number;
+}
+
+export function parsePresets(list: string): PresetName[] {
+  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--preset needs a name. Valid presets: ${PRESET_NAMES.join(', ')}.`);
+  const bad = names.find((n) => !(PRESET_NAMES as readonly string[]).includes(n));
+  if (bad !== undefined) throw new UsageError(`Unknown preset "${bad}". Valid presets: ${PRESET_NAMES.join(', ')}.`);
+  return [...new Set(names)] as PresetName[];
+}
+
+// JSON keys of each preset in structured answers.
+const KEY: Record<PresetName, string> = {
+  caption: 'caption',
+  keywords: 'keywords',
+  'alt-text': 'alt_text',
+  describe: 'description',
+  'tet-greeting': 'tet_greeting',
+};
+
+function instruction(p: PresetName, min: number, max: number): string {
+  const text: Record<PresetName, string> = {
+    caption: 'one vivid sentence: what is happening, who or what is in it, and the mood',
+    keywords: `${min} to ${max} keywords, each a single concept of one to three words, no duplicates, no dates, times or coordinates`,
+    'alt-text': `alt text for screen readers, ${ALT_TEXT_MAX} characters or fewer, saying what matters in the picture without "image of" or "photo of"`,
+    describe: 'a detailed paragraph: the people, what they are doing, the setting, clothing, light, composition and mood',
+    'tet-greeting': 'a warm, personal Vietnamese Lunar New Year (Tết) greeting for the people in the photo, two or three sentences that mention what you see (outfits, smiles, decorations)',
+  };
+  return text[p];
+}
+
+function langName(code: string): string {
+  try {
+    const name = new Intl.DisplayNames(['en'], { type: 'language' }).of(code);
+    if (name && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(code)) return name;
+  } catch {
+    // fall through to the usage error
+  }
+  throw new UsageError(`Invalid --lang code "${code}". Use language codes such as vi, en, fr, pt-BR.`);
+}
+
+function presetSchema(presets: PresetName[], min: number, max: number, limits: boolean): Record<string, unknown> {
+  const props: Record<string, unknown> = {};
+  for (const p of presets) {
+    const description = instruction(p, min, max);
+    // Providers differ on which limit keywords strict mode accepts: the limits are only
+    // enforced locally, and the model learns them from the descriptions.
+    const text = { type: 'string', ...(limits && { minLength: 1 }) };
+    props[KEY[p]] =
+      p === 'keywords'
+        ? { type: 'array', description, items: text, ...(limits && { minItems: min, maxItems: max }) }
+        : { ...text, description, ...(limits && p === 'alt-text' && { maxLength: ALT_TEXT_MAX }) };
+  }
+  return { type: 'object', properties: props, required: presets.map((p) => KEY[p]), additionalProperties: false };
+}
+
+function byLangSchema(langs: string[], inner: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'object', properties: Object.fromEntries(langs.map((l) => [l, inner])), required: langs, additionalProperties: false };
+}
+
+function compile(schema: object, what: string): ValidateFunction {
+  const $schema = (schema as { $schema?: unknown }).$schema;
+  const opts = { allErrors: true, strict: false, logger: false } as const;
+  const ajv = typeof $schema === 'string' && $schema.includes('2020-12') ? new Ajv2020(opts) : new Ajv(opts);
+  try {
+    return ajv.compile(schema);
+  } catch (err) {
+    throw new UsageError(`${what} is not a usable JSON Schema: ${(err as Error).message}`, err);
+  }
+}
+
+/**
+ * One preset, or a custom prompt, is answered in plain text that any model can give. Several
+ * presets, two languages or --schema need one JSON answer. A custom prompt given with presets
+ * is their lead-in; --context is appended unless the prompt places `{context}` itself.
+ */
+export function planPrompt(opts: PlanOptions): PromptPlan {
+  const presets = [...new Set(opts.presets ?? [])];
+  const langs = [...new Set(opts.langs ?? [])];
+  const names = langs.map(langName);
+  const max = opts.maxKeywords ?? DEFAULT_MAX_KEYWORDS;
+  if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max-keywords must be a whole number of at least 1 (got ${max}).`);
+  const min = Math.min(5, max);
+  const lmax = Math.max(DEFAULT_MAX_KEYWORDS, max);
+  if (opts.schema && presets.length > 0) throw new UsageError('--schema and --preset both define the answer; use one of them.');
+
+  const schemaType = (opts.schema as { type?: unknown } | undefined)?.type;
+  if (schemaType !== undefined && schemaType !== 'object') throw new UsageError('--schema must describe a JSON object ("type": "object").');
+
+  let template = opts.customPrompt?.trim() || (opts.schema || presets.length > 0 ? 'Look at this photo.' : DEFAULT_PROMPT);
+  const structured = opts.schema !== undefined || presets.length > 1 || langs.length > 1;
+  const needsKeywords = presets.includes('keywords');
+  const cap = (list: string[]) => cleanKeywords(list, max);
+
+  if (opts.schema) {
+    template += '\n\nAnswer with a JSON object that follows the given JSON schema.';
+    if (langs.length > 0) template += ` Write the text in ${names.join(' and ')} as the schema asks.`;
+  } else if (structured) {
+    const fieldList = presets.map((p) => `- "${KEY[p]}": ${instruction(p, min, max)}`).join('\n');
+    template +=
+      langs.length > 1
+        ? `\n\nAnswer with a JSON object with one key per language: ${langs.map((l) => `"${l}" (${langName(l)})`).join(', ')}.` +
+          ` Each value is an object with these fields, written in that language:\n${fieldList}`
+        : `\n\nAnswer with a JSON object with these fields:\n${fieldList}`;
+    if (langs.length === 1) template += `\nWrite every text field in ${langName(langs[0]!)}.`;
+    else if (langs.length === 0 && presets.includes('tet-greeting')) template += '\nWrite the greeting in Vietnamese.';
+  } else if (presets.length === 1) {
+    const p = presets[0]!;
+    template += `\n\nWrite ${instruction(p, min, max)}.`;
+    if (langs.length === 1) template += ` Write it in ${langName(langs[0]!)}.`;
+    else if (p === 'tet-greeting') template += ' Write it in Vietnamese.';
+    template += p === 'keywords' ? ' Answer with the keywords only, separated by commas.' : ' Answer with that text only, no quotes or preamble.';
+  } else if (langs.length === 1) {
+    template += `\n\nAnswer in ${langName(langs[0]!)}.`;
+  }
+  if (opts.context?.trim() && !usesVar(template, 'context')) template += '\n\nContext from the photographer: {context}';
+
+  const prompt = (vars: TemplateVars) => renderTemplate(template, { ...vars, context: vars.context ?? opts.context });
+  const what = opts.schema ? 'custom JSON schema' : presets.length > 0 ? `presets ${presets.join(', ')}` : 'custom prompt';
+  const describe =
+    `${what}${langs.length ? ` in ${langs.join(', ')}` : ''}${needsKeywords ? ` (max ${max} keywords)` : ''}, ` +
+    (structured ? 'structured JSON answer' : 'plain text answer');
+
+  if (!structured) {
+    const lang = langs[0];
+    return {
+      prompt,
+      template,
+      describe,
+      parse(raw) {
+        const text = cleanPlainText(raw);
+        if (!text) return { ok: false, message: 'empty answer' };
+        const p = presets[0];
+        if (p === 'keywords') {
+          const list = splitKeywordList(text);
+          if (list.length < min || list.length > lmax) return { ok: false, message: `expected ${min}–${lmax} keywords, got ${list.length}` };
+          const keywords = cap(list);
+          if (keywords.length === 0) return { ok: false, message: 'no usable keywords (only dates or coordinates)' };
+          return { ok: true, output: keywords.join(', '), fields: withLangs({ keywords }, lang ? { [lang]: { keywords } } : undefined) };
+        }
+        if (p === 'alt-text' && [...text].length > ALT_TEXT_MAX) {
+          return { ok: false, message: `alt text is ${[...text].length} characters, more than ${ALT_TEXT_MAX}` };
+        }
+        const f: LangFields = p === 'alt-text' ? { altText: text } : { caption: text };
+        return { ok: true, output: text, fields: withLangs(f, lang ? { [lang]: f } : undefined) };
+      },
+    };
+  }
+
+  const inner = opts.schema ? undefined : presetSchema(presets, min, max, false);
+  const sent = opts.schema ?? (langs.length > 1 ? byLangSchema(langs, inner!) : inner!);
+  const innerCheck = opts.schema ? undefined : presetSchema(presets, min, lmax, true);
+  const checked = opts.schema ?? (langs.length > 1 ? byLangSchema(langs, innerCheck!) : innerCheck!);
+  const validate = compile(checked, opts.schema ? '--schema' : 'preset schema');
+  const defaultName = opts.schema ? 'photobatch_output' : `photobatch_${presets.map((p) => KEY[p]).join('_')}`;
+  const name = (opts.schemaName ?? defaultName).replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  const responseFormat = { type: 'json_schema', json_schema: { name, strict: true, schema: sent } };
+
+  return {
+    prompt,
+    template,
+    describe,
+    responseFormat,
+    extra: { response_format: responseFormat, provider: { require_parameters: true } },
+    parse(raw) {
+      const json = extractJson(raw);
+      if (!json.ok) return json;
+      const value = opts.schema ? json.value : normaliseStrings(json.value);
+      if (!validate(value)) return { ok: false, message: `answer does not match the schema: ${errorsText(validate)}` };
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, message: 'answer is not a JSON object' };
+      const obj = value as Record<string, unknown>;
+      if (opts.schema) {
+        const f = langFields(obj);
+        if (f.keywords) f.keywords = cap(f.keywords);
+        return { ok: true, output: obj, fields: f };
+      }
+      const groups = langs.length > 1 ? langs.map((l) => [l, obj[l] as Record<string, unknown>] as const) : [[langs[0], obj] as const];
+      for (const [, g] of groups) {
+        if (!needsKeywords) continue;
+        g.keywords = cap(g.keywords as string[]);
+        if ((g.keywords as string[]).length === 0) return { ok: false, message: 'no usable keywords (only dates or coordinates)' };
+      }
+      const perLang = langs.length > 0 ? Object.fromEntries(groups.map(([l, g]) => [l!, langFields(g)])) : undefined;
+      return { ok: true, output: obj, fields: withLangs(langFields(groups[0]![1]), perLang) };
+    },
+  };
+}
+
+function errorsText(v: ValidateFunction): string {
+  return (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Provenance, SidecarFields } from './index.js';
+
+/**
+ * A temp name in the target's own folder (same file system, so rename is atomic) that keeps
+ * the real extension last: ExifTool picks the file format from it.
+ */
+export function tempPathFor(target: string): string {
+  const ext = path.extname(target);
+  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp${ext}`);
+}
+
+/** Readers (Lightroom, a training script) see the old file or the new one, never half of one. */
+export async function atomicWrite(target: string, data: string): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
+  try {
+    await writeFile(tmp, data, 'utf8');
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Every keyword the fields carry, top level first, then each language's. */
+export function allKeywords(fields: SidecarFields): string[] {
+  const lists = [fields.keywords ?? [], ...Object.values(fields.byLang ?? {}).map((l) => l.keywords ?? [])];
+  return keywordUnion([], lists.flat());
+}
+
+/** `existing` kept as is and in order; incoming ones added unless already there in any letter case. */
+export function keywordUnion(existing: readonly string[], incoming: readonly string[]): string[] {
+  const seen = new Set(existing.map((k) => k.toLowerCase()));
+  const out = [...existing];
+  for (const raw of incoming) {
+    const k = raw.trim();
+    if (!k || seen.has(k.toLowerCase())) continue;
+    seen.add(k.toLowerCase());
+    out.push(k);
+  }
+  return out;
+}
+
+/** The main text of the photo: what a `.txt` caption file holds. */
+export function mainText(fields: SidecarFields): string | undefined {
+  const firstLang = Object.values(fields.byLang ?? {})[0];
+  const text = fields.caption ?? firstLang?.caption ?? fields.altText ?? firstLang?.altText;
+  if (text?.trim()) return text.trim();
+  const keywords = allKeywords(fields);
+  // Tag-style training sets use "tag, tag, tag" when there is no sentence.
+  return keywords.length > 0 ? keywords.join(', ') : undefined;
+}
+
+/**
+ * Writes or merges the JSON sidecar: keys another tool put there stay, keywords are added
+ * to the existing ones, fields this run did not produce keep their previous value.
+ * A file that is not a JSON object is someone else's: refuse rather than overwrite it.
+ */
+export async function writeJsonSidecar(target: string, fields: SidecarFields, provenance: Provenance): Promise<void> {
+  let existing: Record<string, unknown> = {};
+  const text = await readFile(target, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (text !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!isPlainObject(parsed)) throw new Error(`${target} exists and is not a JSON object; not overwriting it`);
+    existing = parsed;
+  }
+
+  const merged: Record<string, unknown> = { ...existing };
+  if (fields.caption !== undefined) merged.caption = fields.caption;
+  if (fields.headline !== undefined) merged.headline = fields.headline;
+  if (fields.altText !== undefined) merged.altText = fields.altText;
+  const oldKeywords = Array.isArray(existing.keywords) ? existing.keywords.filter((k) => typeof k === 'string') : [];
+  const keywords = keywordUnion(oldKeywords, fields.keywords ?? []);
+  if (keywords.length > 0) merged.keywords = keywords;
+  if (fields.byLang && Object.keys(fields.byLang).length > 0) {
+    const oldByLang = isPlainObject(existing.byLang) ? existing.byLang : {};
+    merged.byLang = { ...oldByLang, ...fields.byLang };
+  }
+  merged.photobatch = { ...provenance };
+  await atomicWrite(target, `${JSON.stringify(merged, null, 2)}\n`);
+}
+
+/** Writes the caption file; returns false when there is no text to write. */
+export async function writeTxtSidecar(target: string, fields: SidecarFields): Promise<boolean> {
+  const text = mainText(fields);
+  if (text === undefined) return false;
+  await atomicWrite(target, `${text}\n`);
+  return true;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,124 @@
+import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefaultExiftoolArgs, ExifTool, type WriteTags } from 'exiftool-vendored';
+import type { Provenance, SidecarFields } from './index.js';
+import { allKeywords, keywordUnion, tempPathFor } from './json-txt.js';
+
+/**
+ * Defines the XMP-photobatch namespace. The same relative path works from src/core/sidecars
+ * and dist/core/sidecars, and `data` ships in the npm package.
+ */
+export const DEFAULT_EXIFTOOL_CONFIG = fileURLToPath(new URL('../../../data/exiftool-photobatch.config', import.meta.url));
+
+/** ExifTool launch arguments: `-config` only works as the very first argument. */
+export function photobatchExiftoolArgs(configPath: string = DEFAULT_EXIFTOOL_CONFIG): string[] {
+  return ['-config', configPath, ...DefaultExiftoolArgs];
+}
+
+// What ExifTool accepts after "Tag-" as an RFC 3066 language qualifier.
+const LANG_RE = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
+
+/**
+ * The tags to write. Only what this run produced is set, so a keywords-only run keeps the
+ * caption written earlier. Keywords are appended (`Subject+`) so existing ones stay
+ * byte-for-byte, including ones ExifTool would otherwise re-type (e.g. "007").
+ */
+export function buildXmpTags(fields: SidecarFields, provenance: Provenance, existingKeywords: readonly string[]): WriteTags {
+  const tags: Record<string, unknown> = {};
+  const langs = Object.entries(fields.byLang ?? {});
+  const first = langs[0]?.[1];
+
+  const caption = fields.caption ?? first?.caption;
+  if (caption !== undefined) tags['XMP-dc:Description'] = caption;
+  const altText = fields.altText ?? first?.altText;
+  if (altText !== undefined) tags['XMP-iptcCore:AltTextAccessibility'] = altText;
+  // photoshop:Headline is a plain string, not a language alternative: x-default only.
+  const headline = fields.headline ?? first?.headline;
+  if (headline !== undefined) tags['XMP-photoshop:Headline'] = headline;
+  for (const [lang, l] of langs) {
+    if (!LANG_RE.test(lang)) throw new Error(`Invalid language code for XMP: ${JSON.stringify(lang)}`);
+    if (l.caption !== undefined) tags[`XMP-dc:Description-${lang}`] = l.caption;
+    if (l.altText !== undefined) tags[`XMP-iptcCore:AltTextAccessibility-${lang}`] = l.altText;
+  }
+
+  const existing = keywordUnion([], existingKeywords);
+  const added = keywordUnion(existing, allKeywords(fields)).slice(existing.length);
+  if (added.length > 0) tags['XMP-dc:Subject+'] = added;
+
+  tags['XMP-photobatch:PhotobatchModel'] = provenance.model;
+  tags['XMP-photobatch:PhotobatchPromptHash'] = provenance.promptHash;
+  // null deletes the tag, so a re-run without a reported cost leaves no stale figure behind.
+  tags['XMP-photobatch:PhotobatchCostUSD'] = provenance.costUsd === null ? null : formatUsd(provenance.costUsd);
+  tags['XMP-photobatch:PhotobatchDate'] = provenance.date;
+  return tags as WriteTags;
+}
+
+function formatUsd(n: number): string {
+  // Plain decimal even for fractions of a cent (String(1e-7) would give "1e-7").
+  return n.toFixed(10).replace(/\.?0+$/, '');
+}
+
+export interface XmpWriter {
+  write(target: string, fields: SidecarFields, provenance: Provenance): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One ExifTool process for the whole run, started on the first write (a run without XMP
+ * sidecars never launches perl). The caller serialises writes to the same target.
+ */
+export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
+  const configPath = opts.configPath ?? DEFAULT_EXIFTOOL_CONFIG;
+  let et: ExifTool | undefined;
+  let checked: Promise<void> | undefined;
+
+  const tool = async (): Promise<ExifTool> => {
+    checked ??= access(configPath).catch((err: unknown) => {
+      throw new Error(`ExifTool config for the photobatch XMP namespace is missing: ${configPath}`, { cause: err });
+    });
+    await checked;
+    et ??= new ExifTool({ maxProcs: 1, exiftoolArgs: photobatchExiftoolArgs(configPath) });
+    return et;
+  };
+
+  return {
+    async write(target, fields, provenance) {
+      const exiftool = await tool();
+      await mkdir(path.dirname(target), { recursive: true });
+      const exists = await access(target).then(
+        () => true,
+        () => false,
+      );
+      const existingKeywords = exists ? await readKeywords(exiftool, target) : [];
+      const tags = buildXmpTags(fields, provenance, existingKeywords);
+      // Edit a copy and swap it in: a crash or an ExifTool error never leaves a half-written
+      // sidecar where Lightroom or darktable would read it.
+      const tmp = tempPathFor(target);
+      try {
+        if (exists) await copyFile(target, tmp);
+        await exiftool.write(tmp, tags, { useMWG: false, writeArgs: ['-overwrite_original'] });
+        await rename(tmp, target);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    },
+    async close() {
+      const current = et;
+      et = undefined;
+      if (current) await current.end();
+    },
+  };
+}
+
+async function readKeywords(et: ExifTool, file: string): Promise<string[]> {
+  const tags = (await et.read(file)) as { Subject?: unknown; errors?: string[] };
+  if (tags.errors && tags.errors.length > 0) {
+    // An unreadable sidecar is someone's data: writing over it would lose it.
+    throw new Error(`Cannot read existing sidecar ${file}: ${tags.errors.join('; ')}`);
+  }
+  const subject = tags.Subject;
+  const list = Array.isArray(subject) ? subject : subject === undefined || subject === null ? [] : [subject];
+  return list.map((k) => String(k));
+}
