@@ -1,0 +1,108 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { DEFAULT_LIMIT_INPUT_PIXELS, headerFromMetadata, toImageError } from './header.js';
+
+/** Seconds one photo may spend in sharp's pipeline (queue time for a libuv thread excluded). */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+
+export interface PrepareOptions {
+  /** Longest edge allowed (px); also caps whatever `target` returns. */
+  maxEdge: number;
+  /** JPEG quality, 1–100. */
+  quality: number;
+  /** Model-aware size: given the ORIENTED source width and height, returns the box to fit inside. */
+  target?: (width: number, height: number) => { width: number; height: number };
+  /** Default 268,402,689 px (sharp's); checked from the header before decoding. */
+  limitInputPixels?: number;
+  /** Default 30 s. */
+  timeoutSeconds?: number;
+}
+
+export interface PreparedPhoto {
+  /** The JPEG to send: upright, sRGB, no alpha, no metadata (no EXIF, GPS, XMP or ICC). */
+  data: Buffer;
+  width: number;
+  height: number;
+  bytes: number;
+  /** Oriented size of the original. */
+  sourceWidth: number;
+  sourceHeight: number;
+  /** Format of `data`: always 'jpeg'. */
+  format: string;
+  /** Format of the original as detected from its content ('jpeg', 'png', 'webp', 'heif', …). */
+  sourceFormat: string;
+}
+
+/**
+ * Compresses one photo for a vision model: first frame only, upright (EXIF orientation applied to
+ * the pixels, since vision APIs ignore EXIF), fitted inside the target box without enlarging,
+ * transparency flattened onto white, converted to sRGB and re-encoded as JPEG with all metadata
+ * stripped. Reads the input only; nothing is written anywhere.
+ *
+ * Throws ImageError with a one-line message: 'too_large' (pixel limit, timeout) or 'unreadable'
+ * (missing, empty, not an image, RAW, HEIC, damaged or truncated data).
+ */
+export async function preparePhoto(input: Buffer | string, opts: PrepareOptions): Promise<PreparedPhoto> {
+  const maxEdge = positiveInt(opts.maxEdge, 'maxEdge');
+  const quality = positiveInt(opts.quality, 'quality');
+  if (quality > 100) throw new TypeError('Expected `quality` to be an integer from 1 to 100.');
+  const limitInputPixels = opts.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
+  const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const ctx = { input, limitInputPixels, timeoutSeconds };
+
+  let image: Sharp;
+  let meta: Metadata;
+  try {
+    image = sharp(input, {
+      autoOrient: true,
+      // 'error', not sharp's default 'warning': 'warning' also rejects decodable photos whose only fault
+      // is a libjpeg/libtiff warning (stray bytes before a JPEG marker, GeoTIFF tags), while 'error'
+      // still rejects truncated and corrupt data ("VipsJpeg: premature end of JPEG image"), which
+      // 'truncated'/'none' would let through as half-grey pictures billed like real ones.
+      failOn: 'error',
+      limitInputPixels,
+      pages: 1, // first frame of an animated GIF/WebP or multi-page TIFF (Claude uses only that one)
+    });
+    meta = await image.metadata();
+  } catch (err) {
+    // The constructor throws synchronously for an empty buffer.
+    throw await toImageError(err, ctx);
+  }
+  const source = headerFromMetadata(meta); // oriented size; rejects HEIC early with a clear message
+
+  const box = opts.target ? opts.target(source.width, source.height) : { width: maxEdge, height: maxEdge };
+  const boxWidth = Math.max(1, Math.min(maxEdge, Math.floor(box.width)));
+  const boxHeight = Math.max(1, Math.min(maxEdge, Math.floor(box.height)));
+  if (!Number.isFinite(boxWidth) || !Number.isFinite(boxHeight)) {
+    throw new TypeError('Expected `target` to return a finite width and height.');
+  }
+
+  try {
+    const { data, info } = await image
+      // Width and height let sharp use JPEG/WebP shrink-on-load; the 90° turn of autoOrient runs
+      // after the resize, on the small image.
+      .resize({ width: boxWidth, height: boxHeight, fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' }) // JPEG has no alpha: transparent areas would turn black
+      // sharp's JPEG output defaults do the rest: sRGB (ICC and CMYK converted), every metadata block
+      // stripped (EXIF with GPS, XMP, IPTC, ICC), 4:2:0 chroma, optimised Huffman coding.
+      .jpeg({ quality })
+      .timeout({ seconds: timeoutSeconds })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      data,
+      width: info.width,
+      height: info.height,
+      bytes: data.length,
+      sourceWidth: source.width,
+      sourceHeight: source.height,
+      format: 'jpeg',
+      sourceFormat: source.format,
+    };
+  } catch (err) {
+    throw await toImageError(err, ctx);
+  }
+}
+
+function positiveInt(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected \`${name}\` to be a positive integer.`);
+  return value;
+}
