@@ -63,6 +63,15 @@ export function buildReport(input: ReportInput): CostReport {
       failed++;
       const kind = r.error?.kind ?? 'unknown';
       failuresByKind[kind] = (failuresByKind[kind] ?? 0) + 1;
+      // An answer thrown away (invalid_output) was still billed: the bill must say so.
+      const cost = r.usage?.cost_usd;
+      if (typeof cost === 'number' && cost !== 0) {
+        billed += cost;
+        const totals = (byModel[r.model ?? 'unknown'] ??= { photos: 0, cost_usd: 0 });
+        totals.cost_usd += cost;
+      }
+      prompt += r.usage?.prompt_tokens ?? 0;
+      completion += r.usage?.completion_tokens ?? 0;
       continue;
     }
     ok++;
@@ -121,7 +130,7 @@ export function latestByPath(records: readonly ResultRecord[]): ResultRecord[] {
 /** Billed sums every answer ever paid for, including redone ones. */
 export function summarizeHistory(history: readonly ResultRecord[]): NonNullable<CostReport['all_runs']> {
   let billed = 0;
-  for (const r of history) if (r.status === 'ok' && typeof r.usage?.cost_usd === 'number') billed += r.usage.cost_usd;
+  for (const r of history) if (typeof r.usage?.cost_usd === 'number') billed += r.usage.cost_usd;
   const latest = latestByPath(history);
   const ok = latest.filter((r) => r.status === 'ok').length;
   return { photos: latest.length, ok, failed: latest.length - ok, billed_usd: roundUsd(billed) };

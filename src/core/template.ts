@@ -47,10 +47,16 @@ const HEAD_BYTES = 512 * 1024;
  * A photo without readable EXIF simply has no date or camera: never an error, a caption
  * does not need them.
  */
-export async function readTemplateVars(photo: { path: string; file: string }, buffer?: Buffer): Promise<TemplateVars> {
+/** {filename} and {folder} alone: no file access, for prompts that use neither {date} nor {camera}. */
+export function pathTemplateVars(photo: { path: string; file: string }): TemplateVars {
   const rel = photo.file.split(/[\\/]+/);
   const filename = rel.pop() ?? path.basename(photo.path);
   const folder = rel.length > 0 ? rel.join('/') : path.basename(path.dirname(photo.path));
+  return { filename, folder };
+}
+
+export async function readTemplateVars(photo: { path: string; file: string }, buffer?: Buffer): Promise<TemplateVars> {
+  const { filename, folder } = pathTemplateVars(photo);
   const bytes = buffer ?? (await readHead(photo.path).catch(() => undefined));
   let basics = bytes ? parseExifBasics(bytes) : {};
   if (!bytes || !isJpegOrTiff(bytes)) {

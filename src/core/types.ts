@@ -50,7 +50,10 @@ export interface ResultRecord {
   status: 'ok' | 'failed';
   /** The model that answered (may differ from the requested one with fallbacks). */
   model?: string;
-  output?: string;
+  /** The answer: text, or the parsed object for structured output (presets, --schema). */
+  output?: string | Record<string, unknown>;
+  /** The raw answer text when it failed validation (kind invalid_output). */
+  raw_output?: string;
   usage?: Usage;
   attempts: number;
   generation_id?: string;
@@ -62,6 +65,12 @@ export interface ResultRecord {
   image_tokens?: number;
   /** Pre-flight estimate of this photo's cost at the expected output length (USD), when known. */
   estimated_cost_usd?: number | null;
+  /** Sidecar files written for this photo (XMP, JSON, TXT). */
+  sidecars?: string[];
+  /** Why a sidecar could not be written (the answer itself is fine). */
+  sidecar_error?: string;
+  /** Images the model returned, saved in --out (paths relative to it). */
+  images?: string[];
   /** Set when this photo's bytes were already answered (same content, same job): no request was made. */
   duplicate_of?: string;
   /** Fingerprint of model, prompt and settings: resume skips only when it matches. */

@@ -1,0 +1,291 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import pLimit from 'p-limit';
+import type { PhotoRef, RecordError, ResultRecord } from './types.js';
+import { ImageError, PhotobatchError, type StopReason } from './errors.js';
+import type { OpenRouterClient } from './openrouter/client.js';
+import type { ApiError } from './openrouter/api-error.js';
+import { createSender, type SenderEvent } from './openrouter/sender.js';
+import { waitForCredits } from './openrouter/credits.js';
+import { preparePhoto, type PreparedPhoto } from './images/prepare.js';
+import { familyFor, modelTargetSize } from './pricing/image-tokens.js';
+import type { ModelPrice } from './pricing/prices.js';
+import { planPrompt, type PromptPlan } from './presets.js';
+import { pathTemplateVars, readTemplateVars, usesVar } from './template.js';
+import type { SidecarWriter } from './sidecars/index.js';
+import { writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
+import { jobFingerprint, sha256Hex } from './job.js';
+import { openJournal } from './journal.js';
+import { buildReport, type CostReport } from './report.js';
+import { writeCostCsv, writeCostReport } from './report-files.js';
+import { Budget } from './budget.js';
+import { sendPhoto, type SendContext } from './send-photo.js';
+import { saveAiImages } from './ai-images.js';
+
+export interface BatchOptions {
+  photos: readonly PhotoRef[];
+  outDir: string;
+  client: OpenRouterClient;
+  model: string;
+  fallbackModels?: readonly string[];
+  /** A prompt (it may use {filename}, {folder}, {date}, {camera}, {context}), or a plan from planPrompt(). */
+  prompt: string | PromptPlan;
+  maxTokens: number;
+  concurrency: number;
+  retries: number;
+  quality: number;
+  /** Ceiling for the longest edge; with `maxEdgeExplicit` it is the size itself, not model-aware. */
+  maxEdge: number;
+  maxEdgeExplicit?: boolean;
+  force?: boolean;
+  rpm?: number;
+  /** Hard spending cap in USD for this run. */
+  maxCostUsd?: number;
+  /** Price of the requested model, for per-photo estimates and the budget. */
+  price?: ModelPrice;
+  /** Average completion tokens seen before, for the estimate at expected output length. */
+  expectedOutputTokens?: number;
+  /** Poll /key until credits return instead of stopping; the longest wait in ms. */
+  waitForCreditsMs?: number;
+  /** Extra request fields (e.g. modalities); part of the job fingerprint. */
+  requestExtra?: Record<string, unknown>;
+  /** Writes XMP/JSON/TXT sidecars for each answer; the caller closes it. */
+  sidecars?: SidecarWriter;
+  /** report.html with thumbnails in outDir (default true). */
+  contactSheet?: boolean;
+  /** First abort: start nothing new, let in-flight requests finish (for at most graceMs). */
+  stopSignal?: AbortSignal;
+  /** Abort in-flight requests at once. */
+  abortSignal?: AbortSignal;
+  graceMs?: number;
+  onEvent?: (event: BatchEvent) => void;
+  /** Injected for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  creditPollMs?: number;
+}
+
+export type BatchEvent =
+  | { type: 'start'; total: number }
+  | { type: 'record'; record: ResultRecord }
+  | { type: 'skipped'; record: ResultRecord }
+  | { type: 'stopping'; reason: StopReason | 'interrupted'; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'sender'; event: SenderEvent };
+
+export interface BatchResult {
+  report: CostReport;
+  /** Records this run wrote. */
+  records: ResultRecord[];
+  stopped?: { reason: StopReason | 'interrupted'; message: string };
+  reportFile: string;
+}
+
+/** scan → prepare → send → record → report, for one output folder. */
+export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
+  const started = Date.now();
+  const emit = opts.onEvent ?? (() => {});
+  const fallbackModels = opts.fallbackModels ?? [];
+  const plan = typeof opts.prompt === 'string' ? planPrompt({ customPrompt: opts.prompt }) : opts.prompt;
+  const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
+  const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
+  const family = familyFor(opts.model);
+  const journal = openJournal(opts.outDir);
+  const records: ResultRecord[] = [];
+  let skipped = 0;
+  let stopped: BatchResult['stopped'];
+
+  const hard = new AbortController();
+  const onHardAbort = () => hard.abort();
+  opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
+
+  const sender = createSender({
+    client: opts.client,
+    concurrency: opts.concurrency,
+    retries: opts.retries,
+    ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
+    ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),
+    ...(opts.waitForCreditsMs === undefined
+      ? {}
+      : {
+          waitForCredits: (_err: ApiError, signal?: AbortSignal) =>
+            waitForCredits({
+              client: opts.client, intervalMs: opts.creditPollMs ?? 30_000, maxWaitMs: opts.waitForCreditsMs!,
+              ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }), signal: signal ?? hard.signal,
+            }),
+        }),
+    onEvent: (event) => emit({ type: 'sender', event }),
+  });
+
+  const stop = (reason: StopReason | 'interrupted', message: string) => {
+    if (stopped) return;
+    stopped = { reason, message };
+    sender.stop();
+    emit({ type: 'stopping', reason, message });
+  };
+  const onSoftStop = () => {
+    stop('interrupted', 'Interrupted: finishing the photos in flight. Press Ctrl-C again to abort them.');
+    setTimeout(() => hard.abort(), opts.graceMs ?? 30_000).unref();
+  };
+  if (opts.stopSignal?.aborted) onSoftStop();
+  opts.stopSignal?.addEventListener('abort', onSoftStop, { once: true });
+
+  const sizing = opts.maxEdgeExplicit ? `edge:${opts.maxEdge}` : `model:${opts.maxEdge}`;
+  const extraKey = requestExtra === undefined ? '' : JSON.stringify(requestExtra);
+  const jobFor = (prompt: string) =>
+    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
+  const promptHash = jobFingerprint({ model: '', fallbackModels: [], prompt: plan.template, maxTokens: 0, sizing: '', quality: 0, extra: extraKey });
+  const target = (w: number, h: number) =>
+    opts.maxEdgeExplicit ? { width: opts.maxEdge, height: opts.maxEdge } : modelTargetSize(family, w, h, opts.maxEdge);
+  const contactSheet = opts.contactSheet ?? true;
+  const budget = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd);
+  // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
+  const prepLimit = pLimit(Math.max(2, Math.min(4, os.availableParallelism())));
+
+  const sendCtx: SendContext = {
+    sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
+    expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
+    isStopped: () => stopped !== undefined, stop, okCount: () => records.filter((r) => r.status === 'ok').length,
+  };
+  /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
+  const shrinkFor = (photo: PhotoRef) => async (current: PreparedPhoto) => {
+    const edge = Math.max(512, Math.round(Math.max(current.width, current.height) / 2));
+    try {
+      return await prepLimit(async () => preparePhoto(await readFile(photo.path), { maxEdge: edge, quality: Math.min(opts.quality, 70) }));
+    } catch {
+      return undefined;
+    }
+  };
+
+  const write = (record: ResultRecord) => {
+    journal.append(record);
+    records.push(record);
+    emit({ type: 'record', record });
+  };
+  // Byte-identical photos in one run are sent once: later copies wait for the first.
+  const inProgress = new Map<string, Promise<ResultRecord | undefined>>();
+
+  const processPhoto = async (photo: PhotoRef): Promise<void> => {
+    if (stopped) return;
+    const t0 = Date.now();
+    const now = () => new Date().toISOString();
+    let step: { sha: string; job: string; prompt: string; done?: ResultRecord; prepared?: PreparedPhoto };
+    try {
+      step = await prepLimit(async () => {
+        const original = await readFile(photo.path);
+        const sha = sha256Hex(original);
+        const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
+        const prompt = plan.prompt(vars);
+        const job = jobFor(prompt);
+        const done = opts.force ? undefined : journal.findDone(sha, job);
+        if (done || inProgress.has(`${sha}:${job}`) || stopped) return { sha, job, prompt, ...(done ? { done } : {}) };
+        const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target });
+        if (contactSheet) await writeThumbnail(opts.outDir, sha, prepared.data);
+        return { sha, job, prompt, prepared };
+      });
+    } catch (err) {
+      const base = { file: photo.file, path: photo.path, job: '', status: 'failed' as const, attempts: 0, ms: Date.now() - t0, at: now() };
+      if (err instanceof ImageError) return void write({ ...base, error: oneLine(err.kind, err.message) });
+      if (isFsError(err)) {
+        return void write({ ...base, error: oneLine('unreadable', `Cannot read the file (${(err as NodeJS.ErrnoException).code}); check that it exists and is readable`) });
+      }
+      throw err;
+    }
+    const base = { file: photo.file, path: photo.path, sha256: step.sha, job: step.job };
+    const key = `${step.sha}:${step.job}`;
+    if (step.done) return reuse(photo, step.done, base);
+    const earlier = inProgress.get(key);
+    if (earlier) {
+      const first = await earlier;
+      if (first) reuse(photo, first, base);
+      return;
+    }
+    if (!step.prepared) return;
+    const task = finishPhoto(photo, step.prompt, step.prepared, base, t0);
+    inProgress.set(key, task);
+    await task;
+  };
+
+  const finishPhoto = async (
+    photo: PhotoRef, prompt: string, prepared: PreparedPhoto, base: { file: string; path: string; sha256: string; job: string }, t0: number,
+  ): Promise<ResultRecord | undefined> => {
+    const outcome = await sendPhoto(sendCtx, prompt, prepared, shrinkFor(photo));
+    if (outcome.status === 'not_started') return undefined;
+    const sent = { width: outcome.prepared.width, height: outcome.prepared.height, bytes: outcome.prepared.bytes };
+    if (outcome.status === 'failed') {
+      write({
+        ...base, status: 'failed', attempts: outcome.attempts, ms: Date.now() - t0, sent, error: outcome.error,
+        ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.model ? { model: outcome.model } : {}),
+        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }), at: new Date().toISOString(),
+      });
+      return undefined;
+    }
+    const { result, parsed } = outcome;
+    const record: ResultRecord = {
+      ...base, status: 'ok', model: result.model, output: parsed.output, usage: outcome.usage, attempts: outcome.attempts,
+      generation_id: result.id, ms: Date.now() - t0, sent, image_tokens: outcome.estimate.imageTokens,
+      estimated_cost_usd: outcome.estimate.expectedUsd, at: new Date().toISOString(),
+    };
+    await attachFiles(record, photo, result.images, parsed.fields);
+    write(record);
+    return record;
+  };
+
+  /** Sidecars and returned images: their failure is a warning, never a lost answer. */
+  const attachFiles = async (record: ResultRecord, photo: PhotoRef, images: readonly string[], fields: import('./sidecars/index.js').SidecarFields) => {
+    try {
+      if (images.length > 0) record.images = await saveAiImages(opts.outDir, photo.file, images);
+    } catch (err) {
+      emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
+    }
+    if (!opts.sidecars) return;
+    try {
+      record.sidecars = await opts.sidecars.write(photo, fields, {
+        model: record.model ?? opts.model, promptHash, costUsd: record.usage?.cost_usd ?? null, date: record.at,
+      });
+    } catch (err) {
+      record.sidecar_error = oneLine('unreadable', (err as Error).message).message;
+      emit({ type: 'warning', message: `${photo.file}: sidecar not written (${record.sidecar_error})` });
+    }
+  };
+
+  const reuse = (photo: PhotoRef, done: ResultRecord, base: { file: string; path: string; sha256: string; job: string }): void => {
+    if (done.path === photo.path) {
+      skipped++;
+      emit({ type: 'skipped', record: done });
+      return;
+    }
+    // Same bytes under another name: record the answer again at no cost.
+    write({
+      ...done, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
+      usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, estimated_cost_usd: 0, at: new Date().toISOString(),
+    });
+  };
+
+  // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
+  const pipeline = pLimit(Math.max(2, opts.concurrency * 2));
+  emit({ type: 'start', total: opts.photos.length });
+  try {
+    await Promise.all(opts.photos.map((photo) => pipeline(() => processPhoto(photo))));
+  } finally {
+    opts.stopSignal?.removeEventListener('abort', onSoftStop);
+    opts.abortSignal?.removeEventListener('abort', onHardAbort);
+    journal.close();
+  }
+
+  const history = [...journal.previous, ...records];
+  const report = buildReport({
+    records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
+  });
+  const reportFile = writeCostReport(opts.outDir, report);
+  writeCostCsv(opts.outDir, history);
+  if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
+  return { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+}
+
+function oneLine(kind: RecordError['kind'], message: string): RecordError {
+  return { kind, http_status: null, message: message.replace(/\s+/g, ' ').trim() };
+}
+
+function isFsError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && !(err instanceof PhotobatchError);
+}
