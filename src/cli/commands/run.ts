@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { ConfigError, UsageError } from '../../core/errors.js';
+import { scanInputs } from '../../core/scan.js';
+import { readRecords, RESULTS_FILE } from '../../core/journal.js';
+import { historyStats } from '../../core/history.js';
+import { style, useColor, useProgress, type CliIO } from '../io.js';
+import { parseRunOptions } from '../run-options.js';
+import { exitCodeForRun, ExitCode } from '../exit-codes.js';
+import { renderRunSummary } from '../render-summary.js';
+import { renderDryRun } from '../render-dry-run.js';
+import { redactKey } from '../../core/openrouter/redact.js';
+import { pathTemplateVars } from '../../core/template.js';
+
+export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
+  const opts = parseRunOptions(flags, io);
+  const color = useColor(io);
+  const s = style(color);
+  const showProgress = useProgress(io, opts);
+  const info = (line: string) => {
+    if (!opts.quiet) io.stderr.write(line + '\n');
+  };
+
+  const photos = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
+    scanInputs(inputs, {
+      outDir: opts.outDir,
+      cwd: io.cwd,
+      readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
+    }),
+  );
+  if (photos.length === 0) {
+    throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for jpg, jpeg, png, webp, gif, avif, tif, tiff, heic, heif).`);
+  }
+
+  const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
+  const stats = historyStats(history, opts.config.model);
+  const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
+
+  if (opts.dryRun) {
+    const prices = await loadPrices({ offline: true, env: io.env });
+    const { estimateDryRun } = await import('../../core/dry-run.js');
+    const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
+      estimateDryRun({
+        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: opts.maxTokens, maxEdge: opts.config.maxEdge,
+        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: findPrice(prices.models, opts.config.model),
+        ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+        ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
+      }),
+    );
+    if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, prices: { source: prices.source, date: prices.date } }, null, 2) + '\n');
+    if (!opts.quiet) io.stderr.write(renderDryRun(estimate, { source: prices.source, date: prices.date }, opts, color));
+    return ExitCode.ok;
+  }
+
+  const apiKey = opts.config.apiKey;
+  if (!apiKey) {
+    throw new ConfigError('No API key: set OPENROUTER_API_KEY in .env or the environment (see .env.example), or try --dry-run, which needs none.');
+  }
+  const { keyFormatWarning, checkKey } = await import('../../core/preflight.js');
+  const formatWarning = keyFormatWarning(apiKey);
+  if (formatWarning) io.stderr.write(s.yellow(`Warning: ${formatWarning}`) + '\n');
+
+  const { OpenRouterClient } = await import('../../core/openrouter/client.js');
+  const client = new OpenRouterClient({ apiKey, baseURL: opts.config.baseURL, timeoutMs: opts.timeoutMs });
+  try {
+    const key = await checkKey(client);
+    if (key.warning) io.stderr.write(s.yellow(`Warning: ${key.warning}`) + '\n');
+    const remaining = key.info?.limit_remaining;
+    info(
+      s.dim(`Key ${redactKey(apiKey)} · model ${opts.config.model}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')),
+    );
+
+    const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env });
+    const price = findPrice(prices.models, opts.config.model);
+    if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
+      throw new UsageError(`--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
+    }
+
+    const sidecars = opts.sidecars.kinds.length === 0
+      ? undefined
+      : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
+    return await runWithSignals(io, async (stopSignal, abortSignal) => {
+      const { runBatch } = await import('../../core/batch.js');
+      const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length) : undefined;
+      try {
+        const result = await runBatch({
+          photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
+          prompt: opts.plan, maxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+          ...(sidecars ? { sidecars } : {}),
+          ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
+          quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
+          ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
+          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
+          ...(opts.waitForCreditsMs === undefined ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
+          ...(price === undefined ? {} : { price }),
+          ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
+          stopSignal, abortSignal,
+          onEvent: (event) => {
+            progress?.onEvent(event);
+            if (opts.json && (event.type === 'record' || event.type === 'skipped')) {
+              io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
+            }
+            if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+          },
+        });
+        progress?.stop();
+        if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
+        else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
+        return exitCodeForRun(result);
+      } finally {
+        progress?.stop();
+      }
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+/** First Ctrl-C (or SIGTERM): finish what is in flight. Second: abort it. */
+async function runWithSignals(
+  io: CliIO,
+  body: (stop: AbortSignal, abort: AbortSignal) => Promise<number>,
+): Promise<number> {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const unsubscribe = io.onSignal(() => {
+    if (!stop.signal.aborted) stop.abort();
+    else abort.abort();
+  });
+  try {
+    return await body(stop.signal, abort.signal);
+  } finally {
+    unsubscribe();
+  }
+}
+
+async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: () => Promise<T>): Promise<T> {
+  if (!enabled) return work();
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: io.stderr as NodeJS.WriteStream, discardStdin: false }).start();
+  try {
+    return await work();
+  } finally {
+    spinner.stop();
+  }
+}
+
+function displayPath(cwd: string, p: string): string {
+  const rel = path.relative(cwd, p);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`;
+}

@@ -1,0 +1,88 @@
+import { Command, Option } from 'commander';
+import type { CliIO } from './io.js';
+import { VERSION } from './version.js';
+
+export interface ProgramState {
+  exitCode: number;
+}
+
+const CONFIG_HELP = `
+Configuration (a flag wins over the environment, which wins over .env in the current folder):
+  OPENROUTER_API_KEY   your OpenRouter key (https://openrouter.ai/settings/keys); not needed for --dry-run
+  OPENROUTER_BASE_URL  API base, default https://openrouter.ai/api/v1
+  AI_MODEL             model id, default google/gemini-2.5-flash
+  MAX_IMAGE_SIZE       longest edge in px sent to the model, default 2048
+
+Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error · 3 some photos failed ·
+            4 stopped early, re-run to resume · 130 interrupted`;
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Builds the command tree. Heavy modules (sharp, undici) load inside the actions, so --help stays fast. */
+export function createProgram(io: CliIO, state: ProgramState): Command {
+  const program = new Command('photobatch')
+    .description('AI captions, keywords and alt text for a folder of photos, through OpenRouter, with an honest bill.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .addHelpText('after', CONFIG_HELP);
+
+  program
+    .command('run')
+    .description('Send every photo to a vision model and write results.jsonl and a cost report')
+    .argument('<inputs...>', 'folders (recursive), image files, or - to read paths from stdin')
+    .option('-o, --out <dir>', 'output folder', './photobatch-out')
+    .option('-m, --model <id>', 'OpenRouter model id (default: $AI_MODEL or google/gemini-2.5-flash)')
+    .option('--fallback-model <ids>', 'comma-separated models OpenRouter tries if the first fails')
+    .option('-p, --prompt <text>', 'the instruction sent with each photo; may use {filename} {folder} {date} {camera} {context}')
+    .option('--prompt-file <file>', 'read the prompt (template) from a file')
+    .option('--preset <names>', 'caption, keywords, alt-text, describe, tet-greeting; combine with commas (one request)')
+    .option('--lang <codes>', 'output language(s), e.g. vi or vi,en (both come back)')
+    .option('--context <text>', 'what the photos are, e.g. "Nguyen–Tran wedding, Hanoi"')
+    .option('--max-keywords <n>', 'cap for the keywords preset', '15')
+    .option('--schema <file.json>', 'JSON Schema for structured output; the parsed object goes into output')
+    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(['xmp', 'json', 'txt']).argParser(collect).default([]))
+    .option('--sidecar-in-place', 'write sidecars beside the originals (what Lightroom and darktable read)')
+    .addOption(new Option('--sidecar-naming <style>', 'IMG_1.xmp (default) or IMG_1.CR2.xmp (darktable)').choices(['default', 'darktable']).default('default'))
+    .option('--modalities <list>', 'output modalities, e.g. image,text for image-output models (images are saved in --out)')
+    .option('--no-contact-sheet', 'do not write report.html and thumbnails')
+    .option('--max-tokens <n>', 'cap on output tokens per photo (always sent)', '512')
+    .option('-c, --concurrency <n>', 'requests in flight at once', '4')
+    .option('--max-edge <px>', 'longest edge sent (default: what the model can use, at most $MAX_IMAGE_SIZE)')
+    .option('--quality <1-100>', 'JPEG quality of what is sent', '80')
+    .option('--max-cost <usd>', 'hard budget: never start a request that could take spend past this')
+    .option('--rpm <n>', 'client-side limit of requests per minute')
+    .option('--retries <n>', 'retries per photo for rate limits, timeouts and server errors', '5')
+    .option('--timeout <seconds>', 'per-request deadline', '120')
+    .addOption(new Option('--wait-for-credits [duration]', 'when credits run out, wait for a top-up (e.g. 2h; default 12h) instead of stopping'))
+    .option('--dry-run', 'estimate tokens and cost offline; sends nothing, needs no key')
+    .option('--json', 'write each result line to stdout as it finishes (dry run: one JSON document)')
+    .option('--force', 'redo photos that are already done in --out')
+    .option('-q, --quiet', 'no progress and no summary on stderr (errors still show)')
+    .option('--no-progress', 'no progress bar')
+    .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
+    .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addHelpText('after', CONFIG_HELP)
+    .action(async (inputs: string[], flags: Record<string, unknown>) => {
+      const { runCommand } = await import('./commands/run.js');
+      state.exitCode = await runCommand(inputs, flags, io);
+    });
+
+  program
+    .command('report')
+    .description('Print the cost report again from one or more output folders (several are merged)')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl')
+    .option('--json', 'print the report as one JSON document on stdout')
+    .action(async (dirs: string[], flags: { json?: boolean }) => {
+      const { reportCommand } = await import('./commands/report.js');
+      state.exitCode = await reportCommand(dirs, flags, io);
+    });
+
+  return program;
+}

@@ -1,0 +1,46 @@
+import type { BatchResult } from '../core/batch.js';
+import type { CostReport } from '../core/report.js';
+import { duration, int, percentDiff, usd } from './format.js';
+import { style } from './io.js';
+
+/** The human summary of a run, for stderr. */
+export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFile' | 'stopped'>, outDirShown: string, color: boolean): string {
+  const s = style(color);
+  const r = result.report;
+  const lines: string[] = [];
+  const p = r.photos;
+  const counts = [
+    s.green(`${int(p.ok)} ok`),
+    p.failed > 0 ? s.red(`${int(p.failed)} failed`) : `${int(p.failed)} failed`,
+    `${int(p.skipped)} skipped`,
+    ...(p.pending > 0 ? [s.yellow(`${int(p.pending)} not started`)] : []),
+  ];
+  lines.push(`${s.bold('photobatch:')} ${counts.join(' · ')} of ${int(p.total)} photos in ${duration(r.elapsed_ms)}`);
+  lines.push(...renderCostLines(r));
+  if (Object.keys(r.failures_by_kind).length > 0) {
+    const kinds = Object.entries(r.failures_by_kind).map(([k, n]) => `${k} ${n}`).join(', ');
+    lines.push(`Failures: ${kinds}  (each one's message is in results.jsonl: jq 'select(.status=="failed")')`);
+  }
+  lines.push(s.dim(`Results: ${outDirShown}/results.jsonl · report: ${outDirShown}/cost-report.json, cost-report.csv`));
+  if (result.stopped && result.stopped.reason !== 'interrupted') lines.push(s.yellow(`Stopped: ${result.stopped.message}`));
+  if (result.stopped?.reason === 'interrupted') lines.push(s.yellow('Interrupted: finished results are saved. Re-run the same command to continue.'));
+  return lines.join('\n') + '\n';
+}
+
+export function renderCostLines(r: CostReport): string[] {
+  const lines: string[] = [];
+  const est = r.cost_usd.estimated;
+  const estPart = est === null ? 'estimate unknown' : `estimated ${usd(est)}, ${percentDiff(r.cost_usd.billed, est)}`;
+  lines.push(`Billed ${usd(r.cost_usd.billed)} (${estPart}) · ${int(r.tokens.prompt)} prompt + ${int(r.tokens.completion)} completion tokens`);
+  if (r.cost_usd.unreported > 0) lines.push(`Note: ${r.cost_usd.unreported} answers came without a billed cost; they are not in the total.`);
+  if (r.per_photo_usd !== null) {
+    lines.push(
+      `Average ${usd(r.per_photo_usd)} per photo · 100 photos like these ≈ ${usd(r.projection_usd.photos_100, 2)} · 1,000 photos like these ≈ ${usd(r.projection_usd.photos_1000, 2)}`,
+    );
+  }
+  const models = Object.entries(r.by_model);
+  if (models.length > 0) {
+    lines.push('By model: ' + models.map(([m, t]) => `${m} ${int(t.photos)} photos ${usd(t.cost_usd)}`).join(' · '));
+  }
+  return lines;
+}

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_PROMPT, parseIntInRange, parsePositiveNumber, resolveConfig, type ResolvedConfig } from '../core/config.js';
+import { UsageError } from '../core/errors.js';
+import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
+import { readDotenv } from './env-file.js';
+import type { CliIO } from './io.js';
+
+export interface RunOptions {
+  config: ResolvedConfig;
+  outDir: string;
+  fallbackModels: string[];
+  plan: PromptPlan;
+  maxTokens: number;
+  concurrency: number;
+  quality: number;
+  retries: number;
+  timeoutMs: number;
+  rpm?: number;
+  maxCostUsd?: number;
+  waitForCreditsMs?: number;
+  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: 'default' | 'darktable' };
+  modalities?: string[];
+  contactSheet: boolean;
+  dryRun: boolean;
+  json: boolean;
+  force: boolean;
+  quiet: boolean;
+  progress: boolean;
+}
+
+const DEFAULT_CREDIT_WAIT_MS = 12 * 3600_000;
+
+/** Turns commander's raw flags into validated options; every bad value is a one-line UsageError. */
+export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunOptions {
+  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const config = resolveConfig({
+    flags: {
+      ...(str('apiKey') ? { apiKey: str('apiKey')! } : {}),
+      ...(str('baseUrl') ? { baseUrl: str('baseUrl')! } : {}),
+      ...(str('model') ? { model: str('model')! } : {}),
+      ...(str('maxEdge') ? { maxEdge: str('maxEdge')! } : {}),
+    },
+    env: io.env,
+    dotenv: readDotenv(io.cwd),
+  });
+
+  if (str('prompt') !== undefined && str('promptFile') !== undefined) {
+    throw new UsageError('Use either --prompt or --prompt-file, not both.');
+  }
+  let customPrompt = str('prompt');
+  const promptFile = str('promptFile');
+  if (promptFile !== undefined) customPrompt = readText(io, promptFile, '--prompt-file').trim();
+  if (customPrompt !== undefined && customPrompt.trim() === '') {
+    throw new UsageError('The prompt is empty; pass --prompt "…" or a non-empty --prompt-file.');
+  }
+  const presets = str('preset') === undefined ? undefined : parsePresets(str('preset')!);
+  let schema: object | undefined;
+  if (str('schema') !== undefined) {
+    try {
+      schema = JSON.parse(readText(io, str('schema')!, '--schema')) as object;
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`--schema ${str('schema')} is not valid JSON; check the file.`);
+    }
+  }
+  const plan = planPrompt({
+    ...(presets ? { presets } : {}),
+    ...(customPrompt === undefined && !presets && !schema ? { customPrompt: DEFAULT_PROMPT } : customPrompt === undefined ? {} : { customPrompt }),
+    ...(schema ? { schema } : {}),
+    ...(str('lang') ? { langs: str('lang')!.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
+    ...(str('context') ? { context: str('context')! } : {}),
+    maxKeywords: parseIntInRange(str('maxKeywords') ?? '15', '--max-keywords', 1, 100),
+  });
+
+  const options: RunOptions = {
+    config,
+    outDir: path.resolve(io.cwd, str('out') ?? './photobatch-out'),
+    fallbackModels: (str('fallbackModel') ?? '').split(',').map((m) => m.trim()).filter(Boolean),
+    plan,
+    maxTokens: parseIntInRange(str('maxTokens') ?? '512', '--max-tokens', 1, 1_000_000),
+    concurrency: parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
+    quality: parseIntInRange(str('quality') ?? '80', '--quality', 1, 100),
+    retries: parseIntInRange(str('retries') ?? '5', '--retries', 0, 100),
+    timeoutMs: Math.round(parsePositiveNumber(str('timeout') ?? '120', '--timeout (seconds)') * 1000),
+    sidecars: {
+      kinds: [...new Set((flags.sidecar as ('xmp' | 'json' | 'txt')[] | undefined) ?? [])],
+      inPlace: flags.sidecarInPlace === true,
+      naming: flags.sidecarNaming === 'darktable' ? 'darktable' : 'default',
+    },
+    contactSheet: flags.contactSheet !== false,
+    dryRun: flags.dryRun === true,
+    json: flags.json === true,
+    force: flags.force === true,
+    quiet: flags.quiet === true,
+    progress: flags.progress !== false,
+  };
+  if (str('rpm') !== undefined) options.rpm = parseIntInRange(str('rpm')!, '--rpm', 1, 1_000_000);
+  if (str('maxCost') !== undefined) options.maxCostUsd = parsePositiveNumber(str('maxCost')!, '--max-cost (USD)');
+  if (str('modalities') !== undefined) options.modalities = str('modalities')!.split(',').map((m) => m.trim()).filter(Boolean);
+  const wait = flags.waitForCredits;
+  if (wait === true) options.waitForCreditsMs = DEFAULT_CREDIT_WAIT_MS;
+  else if (typeof wait === 'string') options.waitForCreditsMs = parseDuration(wait, '--wait-for-credits');
+  return options;
+}
+
+function readText(io: CliIO, file: string, flag: string): string {
+  try {
+    return readFileSync(path.resolve(io.cwd, file), 'utf8');
+  } catch {
+    throw new UsageError(`Cannot read ${flag} ${file}; check the path.`);
+  }
+}
+
+/** "90s", "15m", "2h", "1d" or plain seconds. */
+export function parseDuration(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`Invalid ${what} duration "${text}". Use e.g. 90s, 30m, 2h or 1d.`);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
+  return Math.round(Number(m[1]) * factor);
+}

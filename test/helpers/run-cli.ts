@@ -1,0 +1,78 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** A private price cache per test process: tests never read or write the developer's ~/.cache. */
+const TEST_CACHE = mkdtempSync(path.join(os.tmpdir(), 'photobatch-cache-'));
+export const BIN = path.join(REPO_ROOT, 'bin/photobatch.js');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+class Capture extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+/** Runs the CLI in-process with a clean environment: the developer's real key never leaks into a test. */
+export async function runCli(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string; signals?: (send: (s: string) => void) => void } = {},
+): Promise<CliRun> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  let handler: ((s: string) => void) | undefined;
+  const io: CliIO = {
+    stdout,
+    stderr,
+    readStdin: async () => opts.stdin ?? '',
+    env: { XDG_CACHE_HOME: TEST_CACHE, ...opts.env },
+    cwd: opts.cwd ?? REPO_ROOT,
+    onSignal: (h) => {
+      handler = h;
+      return () => {
+        handler = undefined;
+      };
+    },
+  };
+  opts.signals?.((s) => handler?.(s));
+  const code = await main(args, io);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Spawns the built bin (dist/ must be built): for start-up, signals and kill -9. */
+export function spawnCli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: TEST_CACHE, ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+  else child.stdin.end();
+  const done = new Promise<CliRun>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr }));
+  });
+  return { child, done, output: () => ({ stdout, stderr }) };
+}
+
+/** Parses results.jsonl-style text into objects. */
+export function jsonLines(text: string): any[] {
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+}
