@@ -276,8 +276,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const report = buildReport({
     records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
   });
-  const reportFile = writeCostReport(opts.outDir, report);
-  writeCostCsv(opts.outDir, history);
+  const reportFile = await writeCostReport(opts.outDir, report);
+  await writeCostCsv(opts.outDir, history);
   if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
   return { report, records, reportFile, ...(stopped ? { stopped } : {}) };
 }

@@ -1,18 +1,11 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultRecord } from './types.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { COST_CSV_FILE, COST_REPORT_FILE, latestByPath, type CostReport } from './report.js';
 
-/** Written to a temp file and renamed, so a crash never leaves a half-written report. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-export function writeCostReport(outDir: string, report: CostReport): string {
+export async function writeCostReport(outDir: string, report: CostReport): Promise<string> {
   const file = path.join(outDir, COST_REPORT_FILE);
-  writeAtomic(file, JSON.stringify(report, null, 2) + '\n');
+  await writeFileAtomic(file, JSON.stringify(report, null, 2) + '\n');
   return file;
 }
 
@@ -21,7 +14,7 @@ const CSV_COLUMNS = [
 ] as const;
 
 /** One row per photo (latest record per path), so a photographer can invoice a client. */
-export function writeCostCsv(outDir: string, history: readonly ResultRecord[]): string {
+export async function writeCostCsv(outDir: string, history: readonly ResultRecord[]): Promise<string> {
   const rows = [CSV_COLUMNS.join(',')];
   for (const r of latestByPath(history)) {
     rows.push(
@@ -33,7 +26,7 @@ export function writeCostCsv(outDir: string, history: readonly ResultRecord[]): 
     );
   }
   const file = path.join(outDir, COST_CSV_FILE);
-  writeAtomic(file, rows.join('\n') + '\n');
+  await writeFileAtomic(file, rows.join('\n') + '\n');
   return file;
 }
 

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { latestByPath, type CostReport } from '../report.js';
 import type { ResultRecord } from '../types.js';
 import { renderContactSheet } from './render-html.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { isThumbnailKey, THUMBS_DIR, thumbnailRelPath } from './thumbnail.js';
 
 export { escapeHtml, formatUsd, renderContactSheet, type ContactSheetInput } from './render-html.js';
@@ -38,14 +38,6 @@ export async function writeContactSheet(
       r.sha256 !== undefined && isThumbnailKey(r.sha256) && thumbs.has(`${r.sha256}.jpg`) ? thumbnailRelPath(r.sha256) : undefined,
   });
   const file = path.join(outDir, CONTACT_SHEET_FILE);
-  // A browser reloading the sheet mid-run must never see half a file.
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, html);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, html);
   return file;
 }

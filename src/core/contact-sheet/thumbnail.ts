@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomic } from '../atomic-write.js';
 
 export const THUMBS_DIR = 'thumbs';
 /** Big enough for a 2x-density phone card, small enough that a 2,000-photo sheet stays light. */
@@ -34,15 +34,8 @@ export async function writeThumbnail(outDir: string, sha256: string, jpeg: Buffe
     .resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true })
     .jpeg({ quality: THUMB_QUALITY })
     .toBuffer();
-  // Concurrent workers may thumbnail the same bytes; rename makes the last one win whole.
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, thumb);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  // Concurrent workers may thumbnail the same bytes; the rename makes the last one win whole.
+  await writeFileAtomic(file, thumb);
   return rel;
 }
 
