@@ -23,3 +23,7 @@ export function percentDiff(actual: number, estimate: number): string {
   const p = ((estimate - actual) / actual) * 100;
   return `${p >= 0 ? '+' : '−'}${Math.abs(p).toFixed(1)}%`;
 }
+
+export function plural(n: number, noun: string): string {
+  return `${int(n)} ${noun}${n === 1 ? '' : 's'}`;
+}

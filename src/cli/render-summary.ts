@@ -1,6 +1,6 @@
 import type { BatchResult } from '../core/batch.js';
 import type { CostReport } from '../core/report.js';
-import { duration, int, percentDiff, usd } from './format.js';
+import { duration, int, percentDiff, plural, usd } from './format.js';
 import { style } from './io.js';
 
 /** The human summary of a run, for stderr. */
@@ -15,7 +15,7 @@ export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFil
     `${int(p.skipped)} skipped`,
     ...(p.pending > 0 ? [s.yellow(`${int(p.pending)} not started`)] : []),
   ];
-  lines.push(`${s.bold('photobatch:')} ${counts.join(' · ')} of ${int(p.total)} photos in ${duration(r.elapsed_ms)}`);
+  lines.push(`${s.bold('photobatch:')} ${counts.join(' · ')} of ${plural(p.total, 'photo')} in ${duration(r.elapsed_ms)}`);
   lines.push(...renderCostLines(r));
   if (Object.keys(r.failures_by_kind).length > 0) {
     const kinds = Object.entries(r.failures_by_kind).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -40,7 +40,7 @@ export function renderCostLines(r: CostReport): string[] {
   }
   const models = Object.entries(r.by_model);
   if (models.length > 0) {
-    lines.push('By model: ' + models.map(([m, t]) => `${m} ${int(t.photos)} photos ${usd(t.cost_usd)}`).join(' · '));
+    lines.push('By model: ' + models.map(([m, t]) => `${m} ${plural(t.photos, 'photo')} ${usd(t.cost_usd)}`).join(' · '));
   }
   return lines;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError, UsageError } from '../../core/errors.js';
-import { scanInputs } from '../../core/scan.js';
+import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
 import { readRecords, RESULTS_FILE } from '../../core/journal.js';
 import { historyStats } from '../../core/history.js';
 import { style, useColor, useProgress, type CliIO } from '../io.js';
@@ -28,7 +28,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     }),
   );
   if (photos.length === 0) {
-    throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for jpg, jpeg, png, webp, gif, avif, tif, tiff, heic, heif).`);
+    const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
+    throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
   }
 
   const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
@@ -70,6 +71,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     );
 
     const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env });
+    if (prices.warning) info(s.dim(prices.warning));
     const price = findPrice(prices.models, opts.config.model);
     if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
       throw new UsageError(`--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
@@ -81,6 +83,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     return await runWithSignals(io, async (stopSignal, abortSignal) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length) : undefined;
+      const warnings: string[] = [];
       try {
         const result = await runBatch({
           photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
@@ -100,14 +103,18 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
               io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
             if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+            // Under a progress bar a warning would be drawn over; keep them for after the bar.
+            if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
           },
         });
         progress?.stop();
+        for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
         if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
         return exitCodeForRun(result);
       } finally {
         progress?.stop();
+        await sidecars?.close();
       }
     });
   } finally {
