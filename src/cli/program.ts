@@ -64,6 +64,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--dry-run', 'estimate tokens and cost offline; sends nothing, needs no key')
     .option('--json', 'write each result line to stdout as it finishes (dry run: one JSON document)')
     .option('--force', 'redo photos that are already done in --out')
+    .option('--reconcile', "after the run, check each answer's cost against OpenRouter's billing record (writes reconcile.json)")
     .option('-q, --quiet', 'no progress and no summary on stderr (errors still show)')
     .option('--no-progress', 'no progress bar')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
@@ -82,6 +83,30 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .action(async (dirs: string[], flags: { json?: boolean }) => {
       const { reportCommand } = await import('./commands/report.js');
       state.exitCode = await reportCommand(dirs, flags, io);
+    });
+
+  program
+    .command('models')
+    .description('List vision models by the estimated cost of one photo, with prices per million tokens and per 1,000 photos')
+    .option('--search <text>', 'only models whose id or name contains this text')
+    .option('--json', 'print the list as one JSON array on stdout')
+    .option('--refresh', 'fetch current prices even when the cached ones are fresh')
+    .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .action(async (flags: { search?: string; json?: boolean; refresh?: boolean; baseUrl?: string }) => {
+      const { modelsCommand } = await import('./commands/models.js');
+      state.exitCode = await modelsCommand(flags, io);
+    });
+
+  program
+    .command('doctor')
+    .description('Check the key, its limit and usage, the price cache, image support and the Node version')
+    .option('--json', 'print the checks as one JSON document on stdout')
+    .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
+    .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addHelpText('after', CONFIG_HELP)
+    .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string }) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      state.exitCode = await doctorCommand(flags, io);
     });
 
   return program;

@@ -144,7 +144,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
-    isStopped: () => stopped !== undefined, stop, okCount: () => records.filter((r) => r.status === 'ok').length,
+    isStopped: () => stopped !== undefined, stop,
   };
   /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
   const shrinkFor = (photo: PhotoRef) => async (current: PreparedPhoto) => {
@@ -272,6 +272,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     journal.close();
   }
 
+  if (stopped?.reason === 'budget') {
+    // Counted at the end: photos in flight when the cap was hit still finished.
+    const ok = records.filter((r) => r.status === 'ok').length;
+    stopped = { reason: 'budget', message: `Budget reached after ${ok} photo${ok === 1 ? '' : 's'}; re-run with a higher --max-cost to continue` };
+  }
   const history = [...journal.previous, ...records];
   const report = buildReport({
     records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),

@@ -14,6 +14,7 @@ export class Budget {
   private readonly capUnits: number;
   private spentUnits = 0;
   private reservedUnits = 0;
+  private waiters: (() => void)[] = [];
 
   constructor(capUsd: number, alreadySpentUsd = 0) {
     this.capUsd = capUsd;
@@ -30,17 +31,38 @@ export class Budget {
   }
 
   /**
+   * Like tryReserve, but when the request only fails to fit because of others in flight, waits for
+   * them to settle: their real cost is usually far below their worst case. Null means the cap is
+   * truly reached (or the signal aborted).
+   */
+  async reserve(worstUsd: number, signal?: AbortSignal): Promise<Reservation | null> {
+    for (;;) {
+      const r = this.tryReserve(worstUsd);
+      if (r || this.reservedUnits === 0 || signal?.aborted) return r;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private wake(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w();
+  }
+
+  /**
    * Releases a reservation. `billedUsd` null means the API did not say what it charged:
    * count the worst case as spent, so the cap holds even then.
    */
   settle(reservation: Reservation, billedUsd: number | null): void {
     this.reservedUnits -= reservation.units;
     this.spentUnits += billedUsd === null ? reservation.units : Math.round(billedUsd * UNIT);
+    this.wake();
   }
 
   /** A request that failed without an answer is not billed (zero-completion insurance). */
   release(reservation: Reservation): void {
     this.reservedUnits -= reservation.units;
+    this.wake();
   }
 
   get spentUsd(): number {

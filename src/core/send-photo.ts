@@ -25,7 +25,6 @@ export interface SendContext {
   signal: AbortSignal;
   isStopped: () => boolean;
   stop: (reason: StopReason, message: string) => void;
-  okCount: () => number;
 }
 
 export type SendOutcome =
@@ -58,9 +57,13 @@ export async function sendPhoto(
       price: ctx.price, family: ctx.family, width: prepared.width, height: prepared.height, promptText: prompt,
       expectedOutputTokens: Math.min(ctx.maxTokens, ctx.expectedOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS), maxTokens: ctx.maxTokens,
     });
-    const reservation = ctx.budget?.tryReserve(estimate.worstUsd ?? Number.POSITIVE_INFINITY);
+    const reservation = ctx.budget ? await ctx.budget.reserve(estimate.worstUsd ?? Number.POSITIVE_INFINITY, ctx.signal) : undefined;
     if (ctx.budget && !reservation) {
-      ctx.stop('budget', `Budget reached after ${ctx.okCount()} photos; re-run with a higher --max-cost to continue`);
+      ctx.stop('budget', 'Budget reached; re-run with a higher --max-cost to continue');
+      return { status: 'not_started' };
+    }
+    if (ctx.isStopped()) {
+      if (reservation) ctx.budget!.release(reservation);
       return { status: 'not_started' };
     }
     const body = buildChatBody(

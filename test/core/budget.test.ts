@@ -26,3 +26,25 @@ describe('Budget', () => {
     expect(b.remainingUsd).toBeCloseTo(0.6, 12);
   });
 });
+
+describe('Budget.reserve', () => {
+  it('waits for requests in flight to settle before saying the cap is reached', async () => {
+    const b = new Budget(0.01);
+    const first = (await b.reserve(0.006))!;
+    let second: unknown = 'pending';
+    const pending = b.reserve(0.006).then((r) => (second = r));
+    await Promise.resolve();
+    expect(second).toBe('pending');
+    b.settle(first, 0.001); // the real bill is far below the worst case: the second now fits
+    await pending;
+    expect(second).not.toBeNull();
+  });
+
+  it('says the cap is reached when nothing in flight could free room', async () => {
+    const b = new Budget(0.01);
+    const first = (await b.reserve(0.006))!;
+    const pending = b.reserve(0.006);
+    b.settle(first, 0.006);
+    expect(await pending).toBeNull();
+  });
+});

@@ -111,6 +111,17 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
         if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
+        // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
+        if (flags.reconcile === true && result.stopped?.reason !== 'interrupted') {
+          const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/reconcile.js');
+          try {
+            const reconciled = await reconcileCosts({ client, records: result.records, signal: abortSignal });
+            const file = await writeReconcileFile(opts.outDir, reconciled);
+            if (!opts.quiet || reconciled.differing > 0) io.stderr.write(summarizeReconcile(reconciled, displayPath(io.cwd, file)) + '\n');
+          } catch (err) {
+            io.stderr.write(s.yellow(`Reconcile skipped: ${(err as Error).message}`) + '\n');
+          }
+        }
         return exitCodeForRun(result);
       } finally {
         progress?.stop();

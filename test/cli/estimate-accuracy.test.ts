@@ -1,0 +1,114 @@
+/**
+ * The dry run's promise: its estimate is within 2% of what a real run is billed at the expected output
+ * length. The fake bills like a provider would: it decodes the JPEG it received, applies the family's
+ * image-token rule to that size, adds the prompt's text tokens and 60 output tokens, at the same published
+ * prices the dry run reads (the bundled snapshot, served as /models). So the test catches any drift between
+ * the size the dry run predicts from headers and the size a real run actually sends.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { estimateTextTokens, DEFAULT_EXPECTED_OUTPUT_TOKENS } from '../../src/core/pricing/estimate.js';
+import { familyFor, imageTokens } from '../../src/core/pricing/image-tokens.js';
+import { findPrice, parseModelPrice, SNAPSHOT_URL } from '../../src/core/pricing/prices.js';
+import { startFakeOpenRouter, type FakeRequest, type FakeServer } from '../helpers/fake-openrouter.js';
+import { runCli } from '../helpers/run-cli.js';
+import { makeJpeg, tempDir } from '../helpers/images.js';
+
+const KEY = 'sk-or-v1-' + '7a8b'.repeat(16);
+const TOLERANCE = 0.02;
+
+const MODELS = [
+  'anthropic/claude-sonnet-4.5',
+  'anthropic/claude-haiku-4.5',
+  'openai/gpt-4o',
+  'openai/gpt-4o-mini',
+  'openai/gpt-4.1-mini',
+  'google/gemini-2.5-flash',
+  'google/gemini-2.0-flash-001',
+  'qwen/qwen2.5-vl-72b-instruct',
+];
+
+/** Mixed sizes as an event folder has them, one stored sideways with an EXIF rotation. */
+const PHOTOS: { name: string; width: number; height: number; orientation?: number }[] = [
+  { name: 'landscape-12mp.jpg', width: 4032, height: 3024 },
+  { name: 'portrait-12mp.jpg', width: 3024, height: 4032 },
+  { name: 'rotated-12mp.jpg', width: 4032, height: 3024, orientation: 6 },
+  { name: 'hd.jpg', width: 1920, height: 1080 },
+  { name: 'small.jpg', width: 800, height: 600 },
+];
+
+let server: FakeServer;
+let dir: string;
+let snapshotModels: unknown[];
+const sent = new WeakMap<FakeRequest, { width: number; height: number }>();
+
+function parts(req: FakeRequest): { text: string; jpeg: Buffer } {
+  const content = req.body.messages[0].content as { type: string; text?: string; image_url?: { url: string } }[];
+  const text = content.find((c) => c.type === 'text')?.text ?? '';
+  const url = content.find((c) => c.type === 'image_url')!.image_url!.url;
+  return { text, jpeg: Buffer.from(url.slice(url.indexOf(',') + 1), 'base64') };
+}
+
+/** Billed tokens: the family's rule applied to the size actually received, plus the prompt's text. */
+function billedPromptTokens(req: FakeRequest): number {
+  const size = sent.get(req)!;
+  return imageTokens(familyFor(req.body.model), size.width, size.height) + estimateTextTokens(parts(req).text);
+}
+
+beforeAll(async () => {
+  snapshotModels = (JSON.parse(await readFile(SNAPSHOT_URL, 'utf8')) as { models: unknown[] }).models;
+  const prices = new Map(snapshotModels.map((m) => parseModelPrice(m)).map((p) => [p.id, p]));
+  server = await startFakeOpenRouter({
+    models: snapshotModels,
+    completionTokens: DEFAULT_EXPECTED_OUTPUT_TOKENS,
+    // The handler runs before the reply is built: decode the received JPEG once, for cost and prompt_tokens.
+    handler: async (req) => {
+      const meta = await sharp(parts(req).jpeg).metadata();
+      sent.set(req, { width: meta.width!, height: meta.height! });
+      return undefined;
+    },
+    promptTokens: billedPromptTokens,
+    cost: (req) => {
+      const price = findPrice(prices, req.body.model)!;
+      // The snapshot lists no per-image prices (images are billed as input tokens), so none is added.
+      const usd = billedPromptTokens(req) * price.prompt! + DEFAULT_EXPECTED_OUTPUT_TOKENS * price.completion! + (price.request ?? 0);
+      return usd * (1 - price.discount);
+    },
+  });
+  dir = await tempDir('photobatch-mixed-');
+  let seed = 1;
+  for (const p of PHOTOS) await makeJpeg(path.join(dir, p.name), { width: p.width, height: p.height, seed: seed++, ...(p.orientation ? { orientation: p.orientation } : {}) });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('dry-run estimate against the billed total', () => {
+  it.each(MODELS)('%s: within 2% at the expected output length', async (model) => {
+    // A private, empty cache: the dry run reads the bundled snapshot, exactly what the fake bills from.
+    const env = { XDG_CACHE_HOME: await tempDir('photobatch-xdg-'), OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: server.url };
+    const out = await tempDir('photobatch-out-');
+    const dry = await runCli(['run', dir, '-o', out, '-m', model, '--dry-run', '--json'], { env });
+    expect(dry.code, dry.stderr).toBe(0);
+    const estimate = JSON.parse(dry.stdout);
+    expect(estimate.prices.source).toBe('snapshot');
+    expect(estimate.readable).toBe(PHOTOS.length);
+
+    server.reset();
+    const real = await runCli(['run', dir, '-o', out, '-m', model, '--no-contact-sheet'], { env });
+    expect(real.code, real.stderr).toBe(0);
+    const billed = server.billed.reduce((sum, b) => sum + b.cost, 0);
+    expect(server.billed).toHaveLength(PHOTOS.length);
+
+    // Per photo first: a size mismatch names the photo instead of hiding in the total.
+    const results = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    for (const p of estimate.photos) {
+      const r = results.find((x) => x.file === p.file);
+      expect({ file: p.file, width: r.sent.width, height: r.sent.height }).toEqual({ file: p.file, width: p.sentWidth, height: p.sentHeight });
+    }
+    const error = Math.abs(estimate.totals.expectedUsd - billed) / billed;
+    expect(error, `estimate ${estimate.totals.expectedUsd} vs billed ${billed}`).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
