@@ -106,3 +106,33 @@ describe('for photographers', () => {
     }
   });
 });
+
+describe('image-output models', () => {
+  it('--modalities image,text saves each returned image in --out, lists it, and counts its cost', async () => {
+    const png = (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: '#c00' } }).png().toBuffer();
+    const url = `data:image/png;base64,${(await png).toString('base64')}`;
+    server = await startFakeOpenRouter({
+      handler: (req) => ({
+        body: {
+          id: `gen-img-${req.n}`, object: 'chat.completion', created: 1, model: 'google/gemini-2.5-flash-image',
+          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Chúc mừng năm mới!', images: [{ type: 'image_url', image_url: { url } }] } }],
+          usage: { prompt_tokens: 1300, completion_tokens: 1290, total_tokens: 2590, cost: 0.039 },
+        },
+      }),
+    });
+    const dir = await tempDir();
+    await makeJpeg(path.join(dir, 'guest 01.jpg'), { seed: 1 });
+    const out = await tempDir();
+    const run = await runCli(['run', dir, '-o', out, '-m', 'google/gemini-2.5-flash-image', '--modalities', 'image,text', '--preset', 'tet-greeting'], {
+      env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: server.url },
+    });
+    expect(run.code).toBe(0);
+    expect(server.chatRequests()[0]!.body.modalities).toEqual(['image', 'text']);
+    const [line] = jsonLines(await readFile(path.join(out, 'results.jsonl'), 'utf8'));
+    expect(line.images).toEqual(['guest 01.ai-1.png']);
+    const saved = await (await import('sharp')).default(path.join(out, 'guest 01.ai-1.png')).metadata();
+    expect([saved.format, saved.width]).toEqual(['png', 8]);
+    const report = JSON.parse(await readFile(path.join(out, 'cost-report.json'), 'utf8'));
+    expect(report.cost_usd.billed).toBeCloseTo(0.039, 10);
+  });
+});
