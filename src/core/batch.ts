@@ -150,7 +150,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const shrinkFor = (photo: PhotoRef) => async (current: PreparedPhoto) => {
     const edge = Math.max(512, Math.round(Math.max(current.width, current.height) / 2));
     try {
-      return await prepLimit(async () => preparePhoto(await readFile(photo.path), { maxEdge: edge, quality: Math.min(opts.quality, 70) }));
+      return await prepLimit(async () => preparePhoto(await readFile(photo.path), { maxEdge: edge, quality: Math.min(opts.quality, 70), fileName: photo.path }));
     } catch {
       return undefined;
     }
@@ -178,7 +178,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         const job = jobFor(prompt);
         const done = opts.force ? undefined : journal.findDone(sha, job);
         if (done || inProgress.has(`${sha}:${job}`) || stopped) return { sha, job, prompt, ...(done ? { done } : {}) };
-        const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target });
+        const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path });
         if (contactSheet) await writeThumbnail(opts.outDir, sha, prepared.data);
         return { sha, job, prompt, prepared };
       });

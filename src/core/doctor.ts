@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 /**
  * `photobatch doctor`: everything that can make a run fail before the first photo, checked in a few
  * seconds and reported one line each. Pure apart from reading the price cache and asking /key; the
@@ -153,12 +154,22 @@ function imagesCheck(): DoctorCheck {
   const formats = sharp.format as unknown as Record<string, { input: { file: boolean; buffer: boolean; fileSuffix?: string[] } } | undefined>;
   const readable = PHOTO_FORMATS.filter((id) => formats[id]?.input.buffer)
     .map((id) => (id === 'heif' ? (formats.heif?.input.fileSuffix ?? ['.heif']).map((s: string) => s.slice(1)).join('/') : id));
-  const heic = canDecodeHevc();
+  // HEIC goes through sharp when libvips has HEVC, else through the bundled libheif-js (WASM) decoder.
+  const heic = canDecodeHevc() || hasModule('libheif-js');
   const data = { sharp: sharp.versions.sharp ?? null, libvips: sharp.versions.vips, formats: readable, heic };
   const base = `sharp ${sharp.versions.sharp ?? '?'} (libvips ${sharp.versions.vips}) reads ${readable.join(', ')}`;
   return heic
-    ? { name: 'images', status: 'ok', message: `${base}; HEIC photos can be decoded`, data }
+    ? { name: 'images', status: 'ok', message: `${base}; HEIC photos and camera RAW previews can be decoded`, data }
     : { name: 'images', status: 'warn', message: `${base}; HEIC photos cannot be decoded by this build (convert them to JPEG)`, data };
+}
+
+function hasModule(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function atLeast(version: string, min: readonly [number, number]): boolean {

@@ -3,9 +3,13 @@ import path from 'node:path';
 import type { PhotoRef } from './types.js';
 import { UsageError } from './errors.js';
 
-/** Extensions the scan picks up in folders (case-insensitive). Files named explicitly are taken as they are. */
+/**
+ * Extensions the scan picks up in folders (case-insensitive). Files named explicitly are taken as they
+ * are. Camera RAWs are prepared from their embedded JPEG preview (see images/raw-preview.ts).
+ */
 export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
   '.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif', '.tif', '.tiff', '.heic', '.heif',
+  '.cr2', '.cr3', '.nef', '.arw', '.dng', '.raf', '.orf', '.rw2',
 ]);
 
 export interface ScanOptions {

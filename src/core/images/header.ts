@@ -2,6 +2,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ImageError } from '../errors.js';
+import { checkPixelLimit, planHeic } from './heic.js';
+import { findRawPreview } from './raw-preview.js';
+import { isRawFormat, withSource } from './source.js';
 
 /** sharp's own default (0x3FFF²): a 20000×14000 JPEG (280 MP) is over it. */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 268_402_689;
@@ -10,7 +13,7 @@ export interface ImageHeader {
   /** Width and height as the photo is seen: EXIF orientations 5–8 swap them. */
   width: number;
   height: number;
-  /** Container format as sharp detects it from the content ('jpeg', 'png', 'heif', …), not the extension. */
+  /** Container format detected from the content ('jpeg', 'png', 'heif', 'raw', …), not the extension. */
   format: string;
   /** EXIF orientation tag (1–8), when present. */
   orientation?: number;
@@ -27,19 +30,38 @@ export interface HeaderOptions {
 
 /**
  * Reads an image's header only: format and ORIENTED size, no pixel decode (about 0.5 ms a file).
+ * HEIC: from the container (ispe, irot, EXIF orientation), as preparePhoto will orient it. Camera
+ * RAW: the size of the embedded JPEG preview preparePhoto would use, from its SOF header.
  * Throws ImageError for what preparePhoto would also reject from the header alone: not an image,
- * over the pixel limit, HEIC this sharp build cannot decode. Damaged pixel data is only found by
+ * over the pixel limit, a RAW without a usable preview. Damaged pixel data is only found by
  * preparePhoto.
  */
 export async function readImageHeader(input: Buffer | string, opts: HeaderOptions = {}): Promise<ImageHeader> {
   const limitInputPixels = opts.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
-  let meta: Metadata;
-  try {
-    meta = await sharp(input, { limitInputPixels }).metadata();
-  } catch (err) {
-    throw await toImageError(err, { input, limitInputPixels });
-  }
-  return headerFromMetadata(meta);
+  return withSource(input, async (src, format) => {
+    if (src && format === 'heic') {
+      const plan = await planHeic(src);
+      if (plan) {
+        checkPixelLimit(plan.width, plan.height, limitInputPixels);
+        const o = plan.info.exifOrientation;
+        return { width: plan.width, height: plan.height, format: 'heif', compression: 'hevc', ...(o === undefined ? {} : { orientation: o }) };
+      }
+    }
+    if (src && isRawFormat(format)) {
+      const p = await findRawPreview(src, format);
+      const swap = p.orientation >= 5;
+      const [width, height] = swap ? [p.height, p.width] : [p.width, p.height];
+      checkPixelLimit(width, height, limitInputPixels);
+      return { width, height, format: 'raw', orientation: p.orientation };
+    }
+    let meta: Metadata;
+    try {
+      meta = await sharp(input, { limitInputPixels }).metadata();
+    } catch (err) {
+      throw await toImageError(err, { input, limitInputPixels });
+    }
+    return headerFromMetadata(meta);
+  });
 }
 
 /** The header fields of sharp metadata, or an ImageError when the photo cannot be decoded by this build. */
@@ -64,7 +86,11 @@ export function headerFromMetadata(meta: Metadata): ImageHeader {
   };
 }
 
-/** Prebuilt sharp binaries decode AVIF only; a libvips built with libde265 lists '.heic' too. */
+/**
+ * Prebuilt sharp binaries decode AVIF only; a libvips built with libde265 lists '.heic' too. HEIC
+ * photos no longer depend on it (preparePhoto decodes them with libheif-js); it only decides the
+ * error for a HEVC image that reaches sharp undetected.
+ */
 export function canDecodeHevc(): boolean {
   return sharp.format.heif?.input.fileSuffix?.includes('.heic') ?? false;
 }
@@ -118,7 +144,8 @@ export async function toImageError(err: unknown, ctx: ErrorContext): Promise<Ima
   if (/HEVC|libde265|Unsupported codec|compression format has not been built in/i.test(raw)) return heicError(err);
   if (/unsupported image format/i.test(raw)) {
     if (typeof ctx.input === 'string' && RAW_EXTENSIONS.has(path.extname(ctx.input).toLowerCase())) {
-      return fail('Camera RAW files are not supported (unsupported image format); export them as JPEG first');
+      // Formats we find no TIFF/RAF/CR3 structure in (CRW, X3F, MRW…) or not a RAW at all.
+      return fail('This camera RAW format is not supported (unsupported image format); export a JPEG from your RAW editor');
     }
     return fail(`Not an image sharp can read (${detail}); check the file`);
   }

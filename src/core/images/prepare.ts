@@ -1,5 +1,9 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { decodeHeicToTiff, planHeic } from './heic.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, headerFromMetadata, toImageError } from './header.js';
+import { withOrientation } from './jpeg.js';
+import { findRawPreview } from './raw-preview.js';
+import { isRawFormat, withSource } from './source.js';
 
 /** Seconds one photo may spend in sharp's pipeline (queue time for a libuv thread excluded). */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -15,6 +19,11 @@ export interface PrepareOptions {
   limitInputPixels?: number;
   /** Default 30 s. */
   timeoutSeconds?: number;
+  /**
+   * The original's file name, when `input` is a Buffer. Content decides the format; the name only
+   * breaks the tie between a TIFF photo and a TIFF-based RAW whose first IFD shows no camera evidence.
+   */
+  fileName?: string;
 }
 
 export interface PreparedPhoto {
@@ -28,7 +37,7 @@ export interface PreparedPhoto {
   sourceHeight: number;
   /** Format of `data`: always 'jpeg'. */
   format: string;
-  /** Format of the original as detected from its content ('jpeg', 'png', 'webp', 'heif', …). */
+  /** Format of the original as detected from its content ('jpeg', 'png', 'webp', 'heif', 'raw', …). */
   sourceFormat: string;
 }
 
@@ -38,8 +47,12 @@ export interface PreparedPhoto {
  * transparency flattened onto white, converted to sRGB and re-encoded as JPEG with all metadata
  * stripped. Reads the input only; nothing is written anywhere.
  *
+ * The format comes from the content. HEIC (HEVC), which prebuilt sharp cannot decode, is decoded by
+ * libheif (WASM, in a worker thread) and oriented by its container; a camera RAW is replaced by its
+ * largest embedded JPEG preview, oriented by the RAW's EXIF. Both then take the same sharp pipeline.
+ *
  * Throws ImageError with a one-line message: 'too_large' (pixel limit, timeout) or 'unreadable'
- * (missing, empty, not an image, RAW, HEIC, damaged or truncated data).
+ * (missing, empty, not an image, RAW without a usable preview, damaged or truncated data).
  */
 export async function preparePhoto(input: Buffer | string, opts: PrepareOptions): Promise<PreparedPhoto> {
   const maxEdge = positiveInt(opts.maxEdge, 'maxEdge');
@@ -47,6 +60,33 @@ export async function preparePhoto(input: Buffer | string, opts: PrepareOptions)
   if (quality > 100) throw new TypeError('Expected `quality` to be an integer from 1 to 100.');
   const limitInputPixels = opts.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const settings: Settings = { maxEdge, quality, limitInputPixels, timeoutSeconds, target: opts.target };
+
+  return withSource(input, async (src, format) => {
+    if (src && format === 'heic') {
+      const plan = await planHeic(src); // undefined: an AV1 HEIF, which sharp decodes itself
+      if (plan) return compress(await decodeHeicToTiff(src, plan, settings), 'heif', settings);
+    }
+    if (src && isRawFormat(format)) {
+      const preview = await findRawPreview(src, format);
+      const jpeg = withOrientation(await src.read(preview.offset, preview.length), preview.orientation);
+      return compress(jpeg, 'raw', settings);
+    }
+    return compress(input, undefined, settings);
+  }, opts.fileName);
+}
+
+interface Settings {
+  maxEdge: number;
+  quality: number;
+  limitInputPixels: number;
+  timeoutSeconds: number;
+  target: PrepareOptions['target'];
+}
+
+/** The sharp pipeline. `sourceFormat` overrides what sharp sees when `input` was made from the original. */
+async function compress(input: Buffer | string, sourceFormat: string | undefined, s: Settings): Promise<PreparedPhoto> {
+  const { maxEdge, quality, limitInputPixels, timeoutSeconds } = s;
   const ctx = { input, limitInputPixels, timeoutSeconds };
 
   let image: Sharp;
@@ -67,9 +107,9 @@ export async function preparePhoto(input: Buffer | string, opts: PrepareOptions)
     // The constructor throws synchronously for an empty buffer.
     throw await toImageError(err, ctx);
   }
-  const source = headerFromMetadata(meta); // oriented size; rejects HEIC early with a clear message
+  const source = headerFromMetadata(meta); // oriented size; a HEVC image sharp was handed undetected fails clearly
 
-  const box = opts.target ? opts.target(source.width, source.height) : { width: maxEdge, height: maxEdge };
+  const box = s.target ? s.target(source.width, source.height) : { width: maxEdge, height: maxEdge };
   const boxWidth = Math.max(1, Math.min(maxEdge, Math.floor(box.width)));
   const boxHeight = Math.max(1, Math.min(maxEdge, Math.floor(box.height)));
   if (!Number.isFinite(boxWidth) || !Number.isFinite(boxHeight)) {
@@ -95,7 +135,7 @@ export async function preparePhoto(input: Buffer | string, opts: PrepareOptions)
       sourceWidth: source.width,
       sourceHeight: source.height,
       format: 'jpeg',
-      sourceFormat: source.format,
+      sourceFormat: sourceFormat ?? source.format,
     };
   } catch (err) {
     throw await toImageError(err, ctx);

@@ -214,12 +214,20 @@ describe('preparePhoto', () => {
       expect(e.message).toBe('File not found; check the path');
     });
 
-    test('a camera RAW extension gets a RAW-specific hint', async () => {
+    test('a camera RAW without a usable preview gets a RAW-specific hint', async () => {
       const file = path.join(dir, 'DSC_0001.NEF');
       await writeFile(file, Buffer.from('II*\0not really a raw file'));
       const e = await rejection(preparePhoto(file, opts));
       expect(e.kind).toBe('unreadable');
-      expect(e.message).toMatch(/^Camera RAW files are not supported/);
+      expect(e.message).toBe('No usable embedded JPEG preview in this RAW file (none found); export a JPEG from your RAW editor');
+    });
+
+    test('a RAW format we do not parse (here CRW) gets a RAW-specific hint', async () => {
+      const file = path.join(dir, 'CRW_0001.CRW');
+      await writeFile(file, Buffer.from('II\x1a\0\0\0HEAPCCDR', 'latin1'));
+      const e = await rejection(preparePhoto(file, opts));
+      expect(e.kind).toBe('unreadable');
+      expect(e.message).toMatch(/^This camera RAW format is not supported \(unsupported image format\); export a JPEG/);
     });
 
     test('over the pixel limit → too_large, before decoding', async () => {
