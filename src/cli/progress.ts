@@ -8,7 +8,7 @@ export interface RunProgress {
 }
 
 /** A cli-progress bar on stderr: done/total, ok/failed, spend so far, ETA, and what it is waiting for. */
-export async function createRunProgress(io: CliIO, total: number): Promise<RunProgress> {
+export async function createRunProgress(io: CliIO, total: number, maxConcurrency: number): Promise<RunProgress> {
   const { SingleBar } = (await import('cli-progress')).default;
   const bar = new SingleBar(
     {
@@ -44,7 +44,8 @@ export async function createRunProgress(io: CliIO, total: number): Promise<RunPr
         if (e.type === 'waiting_for_credits') status = 'waiting for credits (top up at openrouter.ai/settings/credits)';
         else if (e.type === 'credits_back') status = '';
         else if (e.type === 'gate') status = `rate limited, resuming in ${Math.max(1, Math.round((e.untilMs - Date.now()) / 1000))}s`;
-        else if (e.type === 'concurrency') status = `concurrency ${e.limit}`;
+        // AIMD lowered the in-flight limit after 429s; say so until it has grown back.
+        else if (e.type === 'concurrency') status = e.limit < maxConcurrency ? `slowed to ${e.limit}/${maxConcurrency} in flight` : '';
       }
       update();
     },

@@ -82,7 +82,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
     return await runWithSignals(io, async (stopSignal, abortSignal) => {
       const { runBatch } = await import('../../core/batch.js');
-      const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length) : undefined;
+      const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       const warnings: string[] = [];
       try {
         const result = await runBatch({
