@@ -179,7 +179,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         const done = opts.force ? undefined : journal.findDone(sha, job);
         if (done || inProgress.has(`${sha}:${job}`) || stopped) return { sha, job, prompt, ...(done ? { done } : {}) };
         const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path });
-        if (contactSheet) await writeThumbnail(opts.outDir, sha, prepared.data);
+        if (contactSheet) {
+          await writeThumbnail(opts.outDir, sha, prepared.data).catch((err: Error) =>
+            emit({ type: 'warning', message: `${photo.file}: no thumbnail for report.html (${err.message})` }),
+          );
+        }
         return { sha, job, prompt, prepared };
       });
     } catch (err) {
@@ -265,7 +269,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const pipeline = pLimit(Math.max(2, opts.concurrency * 2));
   emit({ type: 'start', total: opts.photos.length });
   try {
-    await Promise.all(opts.photos.map((photo) => pipeline(() => processPhoto(photo))));
+    // allSettled: an unexpected error in one photo must not close the journal under the others.
+    const settled = await Promise.allSettled(opts.photos.map((photo) => pipeline(() => processPhoto(photo))));
+    const bug = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (bug) throw bug.reason;
   } finally {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);
     opts.abortSignal?.removeEventListener('abort', onHardAbort);
