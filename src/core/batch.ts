@@ -72,6 +72,16 @@ export type BatchEvent =
   | { type: 'warning'; message: string }
   | { type: 'sender'; event: SenderEvent };
 
+interface PhotoStep {
+  sha: string;
+  job: string;
+  prompt: string;
+  done?: ResultRecord;
+  prepared?: PreparedPhoto;
+  /** Lets identical photos waiting on this one go on. */
+  unclaim?: () => void;
+}
+
 export interface BatchResult {
   report: CostReport;
   /** Records this run wrote. */
@@ -162,58 +172,77 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     emit({ type: 'record', record });
   };
   // Byte-identical photos in one run are sent once: later copies wait for the first.
-  const inProgress = new Map<string, Promise<ResultRecord | undefined>>();
+  const inProgress = new Map<string, Promise<void>>();
 
-  const processPhoto = async (photo: PhotoRef): Promise<void> => {
-    if (stopped) return;
-    const t0 = Date.now();
-    const now = () => new Date().toISOString();
-    let step: { sha: string; job: string; prompt: string; done?: ResultRecord; prepared?: PreparedPhoto };
-    try {
-      step = await prepLimit(async () => {
-        const original = await readFile(photo.path);
-        const sha = sha256Hex(original);
-        const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
-        const prompt = plan.prompt(vars);
-        const job = jobFor(prompt);
-        const done = opts.force ? undefined : journal.findDone(sha, job);
-        if (done || inProgress.has(`${sha}:${job}`) || stopped) return { sha, job, prompt, ...(done ? { done } : {}) };
+  /** Reads, hashes and (unless it is already answered or being answered) compresses one photo. */
+  const preparePhotoStep = (photo: PhotoRef, mayReuse: boolean) =>
+    prepLimit(async (): Promise<PhotoStep> => {
+      const original = await readFile(photo.path);
+      const sha = sha256Hex(original);
+      const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
+      const prompt = plan.prompt(vars);
+      const job = jobFor(prompt);
+      const done = opts.force ? undefined : journal.findDone(sha, job);
+      const key = `${sha}:${job}`;
+      if (mayReuse && (done || inProgress.has(key) || stopped)) return { sha, job, prompt, ...(done ? { done } : {}) };
+      // Claim the content now, before any await, so an identical photo prepared at the same moment waits for this one.
+      let release!: () => void;
+      inProgress.set(key, new Promise<void>((resolve) => (release = resolve)));
+      const unclaim = () => {
+        inProgress.delete(key);
+        release();
+      };
+      try {
         const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path });
         if (contactSheet) {
           await writeThumbnail(opts.outDir, sha, prepared.data).catch((err: Error) =>
             emit({ type: 'warning', message: `${photo.file}: no thumbnail for report.html (${err.message})` }),
           );
         }
-        return { sha, job, prompt, prepared };
-      });
+        return { sha, job, prompt, prepared, unclaim };
+      } catch (err) {
+        unclaim();
+        throw err;
+      }
+    });
+
+  const processPhoto = async (photo: PhotoRef): Promise<void> => {
+    if (stopped) return;
+    const t0 = Date.now();
+    try {
+      let step = await preparePhotoStep(photo, true);
+      const base = { file: photo.file, path: photo.path, sha256: step.sha, job: step.job };
+      if (!step.done && !step.prepared) {
+        // The same bytes are being answered for another file: wait, then reuse its answer.
+        await inProgress.get(`${step.sha}:${step.job}`);
+        const done = opts.force ? undefined : journal.findDone(step.sha, step.job);
+        if (done) step = { ...step, done };
+        else if (stopped) return;
+        // The first copy failed: this one gets its own try.
+        else step = await preparePhotoStep(photo, false);
+      }
+      if (step.done) return reuse(photo, step.done, base);
+      try {
+        await finishPhoto(photo, step.prompt, step.prepared!, base, t0);
+      } finally {
+        // Once recorded, later copies find the answer in the journal; holding it here would keep every record.
+        step.unclaim?.();
+      }
     } catch (err) {
-      const base = { file: photo.file, path: photo.path, job: '', status: 'failed' as const, attempts: 0, ms: Date.now() - t0, at: now() };
+      const base = { file: photo.file, path: photo.path, job: '', status: 'failed' as const, attempts: 0, ms: Date.now() - t0, at: new Date().toISOString() };
       if (err instanceof ImageError) return void write({ ...base, error: oneLine(err.kind, err.message) });
       if (isFsError(err)) {
         return void write({ ...base, error: oneLine('unreadable', `Cannot read the file (${(err as NodeJS.ErrnoException).code}); check that it exists and is readable`) });
       }
       throw err;
     }
-    const base = { file: photo.file, path: photo.path, sha256: step.sha, job: step.job };
-    const key = `${step.sha}:${step.job}`;
-    if (step.done) return reuse(photo, step.done, base);
-    const earlier = inProgress.get(key);
-    if (earlier) {
-      const first = await earlier;
-      if (first) reuse(photo, first, base);
-      return;
-    }
-    if (!step.prepared) return;
-    const task = finishPhoto(photo, step.prompt, step.prepared, base, t0);
-    inProgress.set(key, task);
-    await task;
   };
 
   const finishPhoto = async (
     photo: PhotoRef, prompt: string, prepared: PreparedPhoto, base: { file: string; path: string; sha256: string; job: string }, t0: number,
-  ): Promise<ResultRecord | undefined> => {
+  ): Promise<void> => {
     const outcome = await sendPhoto(sendCtx, prompt, prepared, shrinkFor(photo));
-    if (outcome.status === 'not_started') return undefined;
+    if (outcome.status === 'not_started') return;
     const sent = { width: outcome.prepared.width, height: outcome.prepared.height, bytes: outcome.prepared.bytes };
     if (outcome.status === 'failed') {
       write({
@@ -221,7 +250,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.model ? { model: outcome.model } : {}),
         ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }), at: new Date().toISOString(),
       });
-      return undefined;
+      return;
     }
     const { result, parsed } = outcome;
     const record: ResultRecord = {
@@ -231,7 +260,6 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     };
     await attachFiles(record, photo, result.images, parsed.fields);
     write(record);
-    return record;
   };
 
   /** Sidecars and returned images: their failure is a warning, never a lost answer. */

@@ -93,6 +93,21 @@ describe('for photographers', () => {
     expect(copy.usage.cost_usd).toBe(0);
   });
 
+  it('when the first of two identical photos fails, the copy gets its own try and both are recorded', async () => {
+    server = await startFakeOpenRouter({
+      handler: (req) => (req.n === 1 ? { status: 403, body: { error: { code: 403, message: 'Input flagged', metadata: { reasons: ['test'] } } } } : undefined),
+    });
+    const dir = await tempDir();
+    await makeJpeg(path.join(dir, 'a.jpg'), { seed: 5 });
+    await makeJpeg(path.join(dir, 'b-copy.jpg'), { seed: 5 });
+    const out = await tempDir();
+    const run = await runCli(['run', dir, '-o', out, '-c', '4'], { env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: server.url } });
+    expect(run.code).toBe(3);
+    const lines = jsonLines(await readFile(path.join(out, 'results.jsonl'), 'utf8'));
+    expect(lines.map((l) => [l.file, l.status]).sort()).toEqual([['a.jpg', 'failed'], ['b-copy.jpg', 'ok']]);
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
   it('writes report.html with a thumbnail per photo', async () => {
     server = await startFakeOpenRouter();
     const dir = await makePhotoFolder(3);
