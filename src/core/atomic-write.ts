@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 
 /**
  * Writes through a temp file and a rename, so a reader (a browser reloading report.html, a script
@@ -7,9 +7,34 @@ import { rename, rm, writeFile } from 'node:fs/promises';
  * of the same file leave one whole version.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await replaceAtomically(file, (tmp) => writeFile(tmp, data));
+}
+
+/** The same, for a document produced piece by piece: it is never whole in memory. */
+export async function writeChunksAtomic(file: string, chunks: Iterable<string>): Promise<void> {
+  await replaceAtomically(file, async (tmp) => {
+    const handle = await open(tmp, 'w');
+    try {
+      // Batched writes: one syscall per ~64 KB rather than one per card.
+      let pending = '';
+      for (const chunk of chunks) {
+        pending += chunk;
+        if (pending.length >= 65_536) {
+          await handle.write(pending);
+          pending = '';
+        }
+      }
+      if (pending) await handle.write(pending);
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+async function replaceAtomically(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, data);
+    await write(tmp);
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -2,8 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { latestByPath, type CostReport } from '../report.js';
 import type { ResultRecord } from '../types.js';
-import { renderContactSheet } from './render-html.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { renderContactSheetChunks } from './render-html.js';
+import { writeChunksAtomic } from '../atomic-write.js';
 import { isThumbnailKey, THUMBS_DIR, thumbnailRelPath } from './thumbnail.js';
 
 export { escapeHtml, formatUsd, renderContactSheet, type ContactSheetInput } from './render-html.js';
@@ -30,7 +30,7 @@ export async function writeContactSheet(
   input: { records: readonly ResultRecord[]; report: CostReport; title?: string },
 ): Promise<string> {
   const thumbs = await existingThumbs(outDir);
-  const html = renderContactSheet({
+  const chunks = renderContactSheetChunks({
     records: latestByPath(input.records),
     report: input.report,
     ...(input.title === undefined ? {} : { title: input.title }),
@@ -38,6 +38,6 @@ export async function writeContactSheet(
       r.sha256 !== undefined && isThumbnailKey(r.sha256) && thumbs.has(`${r.sha256}.jpg`) ? thumbnailRelPath(r.sha256) : undefined,
   });
   const file = path.join(outDir, CONTACT_SHEET_FILE);
-  await writeFileAtomic(file, html);
+  await writeChunksAtomic(file, chunks);
   return file;
 }

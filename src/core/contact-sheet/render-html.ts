@@ -215,10 +215,17 @@ const cspHash = (text: string): string => `'sha256-${createHash('sha256').update
 const CSP = `default-src 'none'; img-src 'self' file: data:; style-src ${cspHash(CSS)}; script-src ${cspHash(SCRIPT)}; base-uri 'none'; form-action 'none'`;
 
 export function renderContactSheet(input: ContactSheetInput): string {
+  return [...renderContactSheetChunks(input)].join('');
+}
+
+/**
+ * The same page in pieces, one card at a time, so thousands of photos are written to disk without
+ * ever holding the whole page in memory.
+ */
+export function* renderContactSheetChunks(input: ContactSheetInput): Generator<string> {
   const title = input.title ?? 'photobatch contact sheet';
   const total = input.records.length;
-  const cards = input.records.map((r, i) => renderCard(r, i, input.thumbnailFor(r))).join('\n');
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -235,7 +242,11 @@ ${renderSummary(input.report)}</header>
 <div class="seg" role="group" aria-label="Show"><button type="button" data-show="all" aria-pressed="true">All</button><button type="button" data-show="ok" aria-pressed="false">OK</button><button type="button" data-show="failed" aria-pressed="false">Failed</button></div>
 <span id="shown" aria-live="polite">${total} of ${total} shown</span></div></div>
 <main><div class="grid" id="grid">
-${cards}
+`;
+  for (const [i, r] of input.records.entries()) {
+    yield (i === 0 ? '' : '\n') + renderCard(r, i, input.thumbnailFor(r));
+  }
+  yield `
 </div><p id="none" hidden>No photos match the filter.</p></main>
 <script>${SCRIPT}</script>
 </body>
