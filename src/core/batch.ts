@@ -195,7 +195,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       try {
         const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path });
         if (contactSheet) {
-          await writeThumbnail(opts.outDir, sha, prepared.data).catch((err: Error) =>
+          await writeThumbnail(opts.outDir, sha, prepared.data, prepared).catch((err: Error) =>
             emit({ type: 'warning', message: `${photo.file}: no thumbnail for report.html (${err.message})` }),
           );
         }

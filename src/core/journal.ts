@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultRecord } from './types.js';
 
@@ -19,7 +19,11 @@ export interface Journal {
 }
 
 export interface JournalOptions {
-  /** fdatasync after each line, so a power cut loses nothing already reported. Default true. */
+  /**
+   * Flush lines to the disk itself, not just the OS, so a power cut loses at most the last few
+   * milliseconds. Default true. (A killed process loses nothing either way: each line is written
+   * to the OS before the next photo starts.)
+   */
   durable?: boolean;
 }
 
@@ -38,6 +42,19 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
   if (!endsWithNewline(fd)) writeSync(fd, '\n');
   const durable = opts.durable ?? true;
   let closed = false;
+  // Group commit: one fdatasync at a time, off the main thread, covering every line written before it
+  // started. A synchronous flush per line cost a second of event-loop time per 2,000 photos.
+  let syncing = false;
+  let dirty = false;
+  const flush = () => {
+    if (syncing || !dirty || closed) return;
+    syncing = true;
+    dirty = false;
+    fdatasync(fd, () => {
+      syncing = false;
+      flush();
+    });
+  };
 
   return {
     file,
@@ -47,11 +64,15 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
       if (closed) throw new Error('journal is closed');
       // One write call per line: a line is either wholly there or (after a crash) torn and ignored.
       writeSync(fd, JSON.stringify(record) + '\n');
-      if (durable) fdatasyncSync(fd);
+      if (durable) {
+        dirty = true;
+        flush();
+      }
       remember(record);
     },
     close() {
       if (closed) return;
+      if (durable) fdatasyncSync(fd);
       closed = true;
       closeSync(fd);
     },

@@ -25,15 +25,21 @@ export function thumbnailRelPath(sha256: string): string {
  * Thumbnails are keyed by content, so a photo answered again (or a duplicate) reuses the file
  * that is already there instead of paying for another resize.
  */
-export async function writeThumbnail(outDir: string, sha256: string, jpeg: Buffer): Promise<string> {
+export async function writeThumbnail(
+  outDir: string,
+  sha256: string,
+  jpeg: Buffer,
+  /** The JPEG's size, when known: one already thumbnail-sized is written as it is, with no second encode. */
+  size?: { width: number; height: number },
+): Promise<string> {
   const rel = thumbnailRelPath(sha256);
   const file = path.join(outDir, ...rel.split('/'));
   if (await exists(file)) return rel;
   await mkdir(path.dirname(file), { recursive: true });
-  const thumb = await sharp(jpeg)
-    .resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: THUMB_QUALITY })
-    .toBuffer();
+  const small = size !== undefined && Math.max(size.width, size.height) <= THUMB_MAX_PX;
+  const thumb = small
+    ? jpeg
+    : await sharp(jpeg).resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: THUMB_QUALITY }).toBuffer();
   // Concurrent workers may thumbnail the same bytes; the rename makes the last one win whole.
   await writeFileAtomic(file, thumb);
   return rel;
