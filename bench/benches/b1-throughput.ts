@@ -1,0 +1,146 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { latencyFake, LATENCY_MS, JITTER, type Bench, type Ctx } from '../lib/context.js';
+import { startFake } from '../lib/fake.js';
+import { ensureSmall, filesIn, linkSet } from '../lib/photos.js';
+import { runPhotobatch, toolEnv, type ToolRun } from '../lib/photobatch.js';
+import { newestProfile, summarize } from '../lib/profile.js';
+import type { Row } from '../lib/report.js';
+import { run } from '../lib/spawn.js';
+import { built, f0, f1, f2, f3, freshDir, importDist, log, REPO_ROOT, WORK } from '../lib/util.js';
+
+/** Who used the machine's cores while photobatch ran. */
+export function cpuSplit(r: ToolRun): string {
+  const wallS = r.wallMs / 1000;
+  const m = r.child.machine;
+  const pb = r.cpuS / wallS;
+  const srv = r.child.parentCpuS / wallS;
+  if (!m) return `photobatch ${f2(pb)} cores, fake server ${f2(srv)}`;
+  return `cores busy: photobatch ${f2(pb)}, fake server ${f2(srv)}, other processes ${f2(Math.max(0, m.busyCores - pb - srv))}, ` +
+    `hypervisor steal ${f2(m.stealCores)} (of ${os.availableParallelism()})`;
+}
+
+export const b1: Bench = {
+  id: 1,
+  title: 'Throughput against the latency limit',
+  async run(ctx: Ctx): Promise<Row[]> {
+    const n = ctx.quick ? 200 : 2000;
+    const small = await ensureSmall(n);
+    const dir = linkSet('small', filesIn(small), n);
+    const rows: Row[] = [];
+    const runs: Record<string, ToolRun> = {};
+    for (const c of [4, 16, 64]) {
+      const idealPerS = c / (LATENCY_MS / 1000);
+      const idealS = n / idealPerS;
+      const r = await runPhotobatch({
+        label: `b1-c${c}`, photosDir: dir, concurrency: c, fake: latencyFake(), timeoutMs: Math.round(idealS * 4000 + 60_000),
+      });
+      ctx.memo.set(`s1-c${c}`, r);
+      runs[c] = r;
+      const ratio = n / (r.wallMs / 1000) / idealPerS;
+      const steady = r.pipelineMs ? n / (r.pipelineMs / 1000) / idealPerS : Number.NaN;
+      const lost = r.outcome.photos - r.outcome.correct;
+      rows.push({
+        id: `1${'abc'[[4, 16, 64].indexOf(c)]}`,
+        name: `throughput vs latency, -c ${c}`,
+        figure: `${f3(ratio)} of ideal (${f1(n / (r.wallMs / 1000))}/s vs ${f1(idealPerS)}/s)`,
+        target: '≥ 0.95',
+        status: ratio >= 0.95 && lost === 0 ? 'pass' : 'miss',
+        inputs: `${n} photos 320×240 (~20 KB), ${LATENCY_MS} ms ±${JITTER * 100}%; wall ${f2(r.wallMs / 1000)} s (ideal ${f2(idealS)} s) incl. start-up; ` +
+          `first request→last result ${f3(steady)} of ideal; spawn→first request ${f0(r.startupMs ?? Number.NaN)} ms, last result→exit ${f0(r.tailMs ?? Number.NaN)} ms; CPU ${f1(r.cpuS)} s (${f2(r.cpuS / (r.wallMs / 1000))} cores); ` +
+          `server max in flight ${r.fake.maxInFlight}; ${cpuSplit(r)}${lost ? `; NOT OK: ${lost}` : ''}`,
+      });
+    }
+    ctx.details.b1 = Object.fromEntries(Object.entries(runs).map(([c, r]) => [c, { wallMs: r.wallMs, pipelineMs: r.pipelineMs, startupMs: r.startupMs, tailMs: r.tailMs, cpuS: r.cpuS, fake: r.fake, outcome: r.outcome }]));
+
+    // Where the local overhead goes at -c 64.
+    rows.push(await overheadAt64(ctx, dir, n, runs[64]!));
+    return rows;
+  },
+};
+
+async function overheadAt64(ctx: Ctx, dir: string, n: number, timed: ToolRun): Promise<Row> {
+  const c = 64;
+  const idealPerS = c / (LATENCY_MS / 1000);
+  // (a) Harness ceiling: a bare undici loop with one pre-built body of the same size, same server, same concurrency.
+  const { preparePhoto } = await importDist('core/images/prepare.js');
+  const { buildChatBody } = await importDist('core/request-body.js');
+  const { DEFAULT_MODEL, DEFAULT_PROMPT } = await importDist('core/config.js');
+  const first = filesIn(dir)[0]!;
+  const { readFileSync } = await import('node:fs');
+  const prepared = await preparePhoto(readFileSync(first), { maxEdge: 768, quality: 80 });
+  const bodyFile = path.join(WORK, 'tmp', 'bare-body.json');
+  mkdirSync(path.dirname(bodyFile), { recursive: true });
+  writeFileSync(bodyFile, JSON.stringify(buildChatBody({ model: DEFAULT_MODEL, fallbackModels: [], maxTokens: 512 }, DEFAULT_PROMPT, prepared.data)));
+  const fake = await startFake(latencyFake());
+  let bare: { wallMs: number; ok: number } = { wallMs: Number.NaN, ok: 0 };
+  let bareWall = Number.NaN;
+  let bareCpu = Number.NaN;
+  try {
+    log(`b1-c64: harness ceiling (bare undici loop, no photobatch)`);
+    const r = await run(process.execPath, [built('workers/bare-client.js'), fake.url, String(n), String(c), bodyFile], {
+      cwd: REPO_ROOT, env: toolEnv(fake.url), timeoutMs: 120_000, probe: true,
+    });
+    bare = JSON.parse(r.stdout.trim()) as typeof bare;
+    bareWall = r.wallMs;
+    bareCpu = r.usage ? (r.usage.userUs + r.usage.systemUs) / 1e6 : Number.NaN;
+  } finally {
+    await fake.close();
+  }
+  const bareRatio = n / (bareWall / 1000) / idealPerS;
+
+  // (b) Per-photo cost of each local step, with photobatch's own modules.
+  log('b1-c64: per-step costs (stages worker)');
+  const stagesN = ctx.quick ? 100 : 250;
+  const st = await run(process.execPath, [built('workers/stages.js'), dir, String(stagesN), freshDir(path.join(WORK, 'out', 'stages'))], {
+    cwd: REPO_ROOT, env: { PATH: process.env.PATH }, timeoutMs: 300_000,
+  });
+  const stages = JSON.parse(st.stdout.trim()) as { n: number; perPhoto: Record<string, { cpuMs: number; wallMs: number }>; avgBodyBytes: number; avgJpegBytes: number };
+
+  // (c) CPU profile of the main thread of a real -c 64 run.
+  const profDir = freshDir(path.join(WORK, 'prof', 'b1-c64'));
+  const prof = await runPhotobatch({
+    label: 'b1-c64-cpuprof', photosDir: dir, concurrency: c, fake: latencyFake(), timeoutMs: 300_000,
+    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+  });
+  // (d) The same run without the contact sheet (a user-visible flag): what the per-photo thumbnail costs.
+  const ncs = await runPhotobatch({
+    label: 'b1-c64-no-contact-sheet', photosDir: dir, concurrency: c, fake: latencyFake(), timeoutMs: 300_000, extraArgs: ['--no-contact-sheet'],
+  });
+  const ncsRatio = n / (ncs.wallMs / 1000) / idealPerS;
+  const pf = newestProfile(profDir);
+  const summary = pf ? summarize(pf) : undefined;
+
+  const wallS = timed.wallMs / 1000;
+  const cpuPerPhoto = (timed.cpuS * 1000) / n;
+  const mainBusyMs = summary ? summary.totalMs - (summary.byCategory.idle ?? 0) : Number.NaN;
+  const pp = stages.perPhoto;
+  const stageLine = Object.entries(pp).map(([k, v]) => `${k} ${f2(v.cpuMs)}`).join(', ');
+  const localCpu = Object.values(pp).reduce((a, v) => a + v.cpuMs, 0);
+  const cats = summary
+    ? Object.entries(summary.byCategory).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f1((v / summary.totalMs) * 100)}%`).join(', ')
+    : 'no profile';
+  ctx.details.b1_overhead = { bare, bareWall, bareCpu, bareRatio, stages, profile: summary, profRun: { wallMs: prof.wallMs, cpuS: prof.cpuS }, noContactSheet: { wallMs: ncs.wallMs, cpuS: ncs.cpuS, ratio: ncsRatio, outcome: ncs.outcome }, timed: { wallMs: timed.wallMs, cpuS: timed.cpuS } };
+
+  const note =
+    `1d (-c 64, where the local time goes): photobatch used ${f1(timed.cpuS)} s CPU for ${n} photos in ${f2(wallS)} s = ` +
+    `${f2(cpuPerPhoto)} ms CPU per photo (${f2(timed.cpuS / wallS)} of ${os.availableParallelism()} cores busy). One photo at a time with photobatch's ` +
+    `own modules, per photo (CPU ms): ${stageLine}; local steps total ${f2(localCpu)} ms → at the ideal 256 photos/s they alone need ` +
+    `${f2((localCpu * idealPerS) / 1000)} cores. The rest (${f2(cpuPerPhoto - localCpu)} ms/photo) is HTTP (undici), node and GC. ` +
+    `Main-thread profile (${f1(summary?.totalMs ?? 0)} ms sampled, ${f1(mainBusyMs)} ms busy): ${cats}. ` +
+    `Harness ceiling (bare undici loop, same server, no photobatch): ${f3(bareRatio)} of ideal, ${f1(bareCpu)} s CPU. ` +
+    `Same -c 64 run with --no-contact-sheet: ${f3(ncsRatio)} of ideal, ${f2((ncs.cpuS * 1000) / n)} ms CPU per photo.`;
+  ctx.notes.push(note);
+  if (summary) {
+    ctx.notes.push(`1d top self-time frames (main thread, -c 64): ` + summary.topSelf.slice(0, 8).map((t) => `${t.fn} ${f1(t.ms)} ms`).join(', '));
+  }
+  return {
+    id: '1d',
+    name: 'local overhead at -c 64',
+    figure: `${f2(cpuPerPhoto)} ms CPU/photo; sharp ${f2(pp.sharp?.cpuMs ?? Number.NaN)} + thumbnail ${f2(pp.thumbnail?.cpuMs ?? 0)}, base64 ${f2(pp.base64?.cpuMs ?? Number.NaN)}, JSON ${f2((pp.jsonStringify?.cpuMs ?? 0) + (pp.jsonParse?.cpuMs ?? 0))}, journal ${f2(pp.journal?.cpuMs ?? Number.NaN)} ms`,
+    target: '(diagnosis)',
+    status: 'info',
+    inputs: `harness ceiling ${f3(bareRatio)} of ideal; --no-contact-sheet ${f3(ncsRatio)} of ideal at ${f2((ncs.cpuS * 1000) / n)} ms CPU/photo; ${stagesN} photos timed one at a time (sent ${(stages.avgJpegBytes / 1024).toFixed(0)} KB JPEG, ${(stages.avgBodyBytes / 1024).toFixed(0)} KB body); profile: see notes`,
+  };
+}
