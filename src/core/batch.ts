@@ -294,12 +294,16 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   };
 
   // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
-  const pipeline = pLimit(Math.max(2, opts.concurrency * 2));
+  // A fixed pool of workers pulling the next photo, so 10,000 photos do not mean 10,000 queued promises.
+  let next = 0;
+  const worker = async () => {
+    while (next < opts.photos.length) await processPhoto(opts.photos[next++]!);
+  };
   emit({ type: 'start', total: opts.photos.length });
   try {
     // allSettled: an unexpected error in one photo must not close the journal under the others.
-    const settled = await Promise.allSettled(opts.photos.map((photo) => pipeline(() => processPhoto(photo))));
-    const bug = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const workers = Array.from({ length: Math.min(opts.photos.length, Math.max(2, opts.concurrency * 2)) }, worker);
+    const bug = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (bug) throw bug.reason;
   } finally {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);
