@@ -127,7 +127,10 @@ async function overheadAt64(ctx: Ctx, dir: string, n: number, timed: ToolRun): P
     `1d (-c 64, where the local time goes): photobatch used ${f1(timed.cpuS)} s CPU for ${n} photos in ${f2(wallS)} s = ` +
     `${f2(cpuPerPhoto)} ms CPU per photo (${f2(timed.cpuS / wallS)} of ${os.availableParallelism()} cores busy). One photo at a time with photobatch's ` +
     `own modules, per photo (CPU ms): ${stageLine}; local steps total ${f2(localCpu)} ms → at the ideal 256 photos/s they alone need ` +
-    `${f2((localCpu * idealPerS) / 1000)} cores. The rest (${f2(cpuPerPhoto - localCpu)} ms/photo) is HTTP (undici), node and GC. ` +
+    `${f2((localCpu * idealPerS) / 1000)} cores. ` +
+    (cpuPerPhoto > localCpu
+      ? `The rest (${f2(cpuPerPhoto - localCpu)} ms/photo) is HTTP (undici), node and GC. `
+      : `(One at a time they cost more than in the run itself, where the CPU also served ${f2(timed.cpuS / wallS)} cores' worth in parallel: read them as shares.) `) +
     `Main-thread profile (${f1(summary?.totalMs ?? 0)} ms sampled, ${f1(mainBusyMs)} ms busy): ${cats}. ` +
     `Harness ceiling (bare undici loop, same server, no photobatch): ${f3(bareRatio)} of ideal, ${f1(bareCpu)} s CPU. ` +
     `Same -c 64 run with --no-contact-sheet: ${f3(ncsRatio)} of ideal, ${f2((ncs.cpuS * 1000) / n)} ms CPU per photo.`;

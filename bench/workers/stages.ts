@@ -20,7 +20,7 @@ const { openJournal } = await dist('core/journal.js');
 const { familyFor, modelTargetSize } = await dist('core/pricing/image-tokens.js');
 const { DEFAULT_MODEL, DEFAULT_PROMPT, DEFAULT_MAX_IMAGE_SIZE } = await dist('core/config.js');
 // The contact sheet's thumbnail (written per photo during a run, when it exists in this build).
-const writeThumbnail: ((outDir: string, sha: string, jpeg: Buffer) => Promise<string>) | undefined =
+const writeThumbnail: ((outDir: string, sha: string, jpeg: Buffer, size?: { width: number; height: number }) => Promise<string>) | undefined =
   await dist('core/contact-sheet/thumbnail.js').then((m) => m.writeThumbnail, () => undefined);
 
 const family = familyFor(DEFAULT_MODEL);
@@ -55,7 +55,8 @@ for (const f of files) {
   const original = await time('read', () => readFile(path.join(dir!, f)));
   const sha = await time('sha256', () => sha256Hex(original));
   const prepared = await time('sharp', () => preparePhoto(original, { maxEdge: DEFAULT_MAX_IMAGE_SIZE, quality: 80, target }));
-  if (writeThumbnail) await time('thumbnail', () => writeThumbnail(scratch!, sha, prepared.data));
+  // As runBatch calls it (the size lets a thumbnail-sized photo skip the second encode, where supported).
+  if (writeThumbnail) await time('thumbnail', () => writeThumbnail(scratch!, sha, prepared.data, prepared));
   const body = await time('base64', () => buildChatBody({ model: DEFAULT_MODEL, fallbackModels: [], maxTokens: 512 }, DEFAULT_PROMPT, prepared.data));
   const text = await time('jsonStringify', () => JSON.stringify(body));
   await time('jsonParse', () => JSON.parse(answer));
