@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import pLimit from 'p-limit';
@@ -105,6 +106,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   let stopped: BatchResult['stopped'];
 
   const hard = new AbortController();
+  // Every photo waiting for a request slot listens on this signal; dozens is normal, not a leak.
+  setMaxListeners(0, hard.signal);
   const onHardAbort = () => hard.abort();
   opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
 
