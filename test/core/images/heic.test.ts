@@ -12,15 +12,8 @@ import { isHeicDecoderLoaded } from '../../../src/core/images/heic-decoder.js';
 import { readImageHeader } from '../../../src/core/images/header.js';
 import { preparePhoto } from '../../../src/core/images/prepare.js';
 import { tiffHeaderBytes, writeTiffHeader } from '../../../src/core/images/tiff-write.js';
-import { buildTiff, splitJpeg } from './raw-fixtures.js';
+import { box, buildTiff, splitJpeg } from './raw-fixtures.js';
 
-const box = (type: string, ...parts: Buffer[]) => {
-  const body = Buffer.concat(parts);
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(8 + body.length, 0);
-  head.write(type, 4, 'latin1');
-  return Buffer.concat([head, body]);
-};
 const full = (type: string, version: number, ...parts: Buffer[]) => box(type, Buffer.from([version, 0, 0, 0]), ...parts);
 const u16 = (...v: number[]) => Buffer.concat(v.map((x) => Buffer.from([x >> 8, x & 255])));
 const u32 = (...v: number[]) => Buffer.concat(v.map((x) => { const b = Buffer.alloc(4); b.writeUInt32BE(x); return b; }));

@@ -138,7 +138,8 @@ export function buildRaf(jpeg: Buffer): Buffer {
   return Buffer.concat([header, jpeg, Buffer.alloc(64)]);
 }
 
-const box = (type: string, ...parts: Buffer[]) => {
+/** An ISO-BMFF box (HEIF, CR3): size, type, then its parts. */
+export const box = (type: string, ...parts: Buffer[]) => {
   const body = Buffer.concat(parts);
   const head = Buffer.alloc(8);
   head.writeUInt32BE(8 + body.length, 0);
