@@ -80,7 +80,9 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .description('Print the cost report again from one or more output folders (several are merged)')
     .argument('<out-dirs...>', 'output folders holding results.jsonl')
     .option('--json', 'print the report as one JSON document on stdout')
-    .action(async (dirs: string[], flags: { json?: boolean }) => {
+    .option('--html <file>', 'also write one contact sheet of every folder (e.g. the shards of a job)')
+    .option('--csv <file>', 'also write one cost CSV of every folder')
+    .action(async (dirs: string[], flags: { json?: boolean; html?: string; csv?: string }) => {
       const { reportCommand } = await import('./commands/report.js');
       state.exitCode = await reportCommand(dirs, flags, io);
     });

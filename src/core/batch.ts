@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import pLimit from 'p-limit';
@@ -17,7 +18,8 @@ import type { SidecarWriter } from './sidecars/index.js';
 import { writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
 import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
-import { buildReport, type CostReport } from './report.js';
+import { ReportTally, type CostReport } from './report.js';
+import { openResults } from './results-merge.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
 import { Budget } from './budget.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
@@ -60,6 +62,8 @@ export interface BatchOptions {
   abortSignal?: AbortSignal;
   graceMs?: number;
   onEvent?: (event: BatchEvent) => void;
+  /** Keep this run's records for BatchResult.records (default true). The CLI turns it off unless it needs them, so memory stays flat. */
+  keepRecords?: boolean;
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   creditPollMs?: number;
@@ -85,8 +89,10 @@ interface PhotoStep {
 
 export interface BatchResult {
   report: CostReport;
-  /** Records this run wrote. */
+  /** Records this run wrote (empty with keepRecords: false). */
   records: ResultRecord[];
+  /** Lines of results.jsonl that were not photobatch records (torn, foreign, malformed): skipped. */
+  skippedLines: number;
   stopped?: { reason: StopReason | 'interrupted'; message: string };
   reportFile: string;
 }
@@ -100,8 +106,13 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
   const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
   const family = familyFor(opts.model);
-  const journal = openJournal(opts.outDir);
+  const journal = await openJournal(opts.outDir);
+  if (journal.skippedLines > 0) {
+    emit({ type: 'warning', message: `${journal.skippedLines} line${journal.skippedLines === 1 ? '' : 's'} of results.jsonl ${journal.skippedLines === 1 ? 'is' : 'are'} not photobatch records (torn or foreign); skipped` });
+  }
   const records: ResultRecord[] = [];
+  const keepRecords = opts.keepRecords ?? true;
+  const tally = new ReportTally();
   let skipped = 0;
   let stopped: BatchResult['stopped'];
 
@@ -152,7 +163,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const contactSheet = opts.contactSheet ?? true;
   const budget = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd);
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
-  const prepLimit = pLimit(Math.max(2, Math.min(4, os.availableParallelism())));
+  // Enough slots that the event-loop hops of one photo (read, hash, metadata, encode) overlap with the
+  // others' and -c 64 is fed; few enough that 12 MP originals stay bounded in memory.
+  const prepLimit = pLimit(Math.max(4, Math.min(8, os.availableParallelism() * 2)));
+  // Thumbnails are written while the photo is sent: off the critical path, awaited before the contact sheet.
+  const thumbnails = new Set<Promise<void>>();
 
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
@@ -171,7 +186,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
 
   const write = (record: ResultRecord) => {
     journal.append(record);
-    records.push(record);
+    tally.add(record);
+    if (keepRecords) records.push(record);
     emit({ type: 'record', record });
   };
   // Byte-identical photos in one run are sent once: later copies wait for the first.
@@ -198,9 +214,12 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       try {
         const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path });
         if (contactSheet) {
-          await writeThumbnail(opts.outDir, sha, prepared.data, prepared).catch((err: Error) =>
-            emit({ type: 'warning', message: `${photo.file}: no thumbnail for report.html (${err.message})` }),
+          const pending = writeThumbnail(opts.outDir, sha, prepared.data, prepared).then(
+            () => undefined,
+            (err: Error) => emit({ type: 'warning', message: `${photo.file}: no thumbnail for report.html (${err.message})` }),
           );
+          thumbnails.add(pending);
+          void pending.finally(() => thumbnails.delete(pending));
         }
         return { sha, job, prompt, prepared, unclaim };
       } catch (err) {
@@ -284,14 +303,17 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   };
 
   const reuse = (photo: PhotoRef, done: ResultRecord, base: { file: string; path: string; sha256: string; job: string }): void => {
-    if (done.path === photo.path) {
+    if (done.path === photo.path || journal.isDoneAt(photo.path, base.sha256, base.job)) {
       skipped++;
-      emit({ type: 'skipped', record: done });
+      emit({ type: 'skipped', record: { ...done, ...base } });
       return;
     }
-    // Same bytes under another name: record the answer again at no cost.
+    // Answered under a path that is gone: the folder was moved or renamed. The record moves with it, so the
+    // photo is counted once; otherwise the same bytes under another name: recorded again at no cost.
+    const moved = !existsSync(done.path);
+    const { duplicate_of: _d, moved_from: _m, ...answer } = done;
     write({
-      ...done, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
+      ...answer, ...base, attempts: 0, ms: 0, ...(moved ? { moved_from: done.path } : { duplicate_of: done.file }), sidecars: [],
       usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, estimated_cost_usd: 0, at: new Date().toISOString(),
     });
   };
@@ -312,21 +334,23 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);
     opts.abortSignal?.removeEventListener('abort', onHardAbort);
     journal.close();
+    await Promise.all(thumbnails);
   }
 
   if (stopped?.reason === 'budget') {
     // Counted at the end: photos in flight when the cap was hit still finished.
-    const ok = records.filter((r) => r.status === 'ok').length;
+    const ok = tally.ok;
     stopped = { reason: 'budget', message: `Budget reached after ${ok} photo${ok === 1 ? '' : 's'}; re-run with a higher --max-cost to continue` };
   }
-  const history = [...journal.previous, ...records];
-  const report = buildReport({
-    records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
-  });
+  // Reports, CSV and contact sheet are built by streaming results.jsonl, never from records held in memory.
+  const results = await openResults([opts.outDir]);
+  const report = tally.finish({ total: opts.photos.length, skipped, elapsedMs: Date.now() - started });
+  if (stopped) report.stopped = stopped;
+  report.all_runs = (await results.report()).all_runs!;
   const reportFile = await writeCostReport(opts.outDir, report);
-  await writeCostCsv(opts.outDir, history);
-  if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
-  return { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+  await writeCostCsv(opts.outDir, results);
+  if (contactSheet) await writeContactSheet(opts.outDir, { results, report });
+  return { report, records, reportFile, skippedLines: journal.skippedLines, ...(stopped ? { stopped } : {}) };
 }
 
 function oneLine(kind: RecordError['kind'], message: string): RecordError {

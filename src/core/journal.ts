@@ -1,19 +1,28 @@
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import type { ResultRecord } from './types.js';
+import { parseLine, streamRecords, type LineStats } from './results-stream.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 
 /**
  * results.jsonl: one JSON object per line, appended and flushed the moment a photo finishes.
  * It is the source of truth for resume and for `photobatch report`; the cost report is derived from it.
+ * It is read as a stream when opened and never held whole: what resume needs is an index of byte
+ * positions (one small entry per answered content and job), and a record is read back only when a photo
+ * reuses it.
  */
 export interface Journal {
   readonly file: string;
-  /** Every valid record already in the file when it was opened, in file order. */
-  readonly previous: readonly ResultRecord[];
+  /** Lines in the file when it was opened that were not photobatch records (torn, foreign, malformed): skipped. */
+  readonly skippedLines: number;
+  /** Valid records in the file when it was opened. */
+  readonly previousRecords: number;
   /** The last `ok` record for this content and job, if any: the photo needs no new request. */
   findDone(sha256: string, job: string): ResultRecord | undefined;
+  /** Whether this path already has an ok record for this content and job (so a re-run records nothing new). */
+  isDoneAt(filePath: string, sha256: string, job: string): boolean;
   append(record: ResultRecord): void;
   close(): void;
 }
@@ -27,19 +36,28 @@ export interface JournalOptions {
   durable?: boolean;
 }
 
-export function openJournal(outDir: string, opts: JournalOptions = {}): Journal {
+export async function openJournal(outDir: string, opts: JournalOptions = {}): Promise<Journal> {
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, RESULTS_FILE);
-  const previous = readRecords(file);
-  const done = new Map<string, ResultRecord>();
-  const remember = (r: ResultRecord) => {
-    if (r.status === 'ok' && r.sha256) done.set(doneKey(r.sha256, r.job), r);
+  // Positions, not records: 100,000 answered photos must not mean 100,000 records in memory.
+  const done = new Map<string, [offset: number, length: number]>();
+  const donePaths = new Set<string>();
+  const remember = (r: ResultRecord, offset: number, length: number) => {
+    if (r.status !== 'ok' || !r.sha256) return;
+    done.set(doneKey(r.sha256, r.job), [offset, length]);
+    donePaths.add(pathKey(r.path, r.sha256, r.job));
   };
-  previous.forEach(remember);
+  const stats: LineStats = { skipped: 0 };
+  let previousRecords = 0;
+  for await (const { record, offset, length } of streamRecords(file, stats)) {
+    previousRecords++;
+    remember(record, offset, length);
+  }
 
   const fd = openSync(file, 'a+');
+  let size = fstatSync(fd).size;
   // A kill -9 in the middle of a write can leave a torn last line; start ours on a fresh line.
-  if (!endsWithNewline(fd)) writeSync(fd, '\n');
+  if (!endsWithNewline(fd)) size += writeSync(fd, '\n');
   const durable = opts.durable ?? true;
   let closed = false;
   // Group commit: one fdatasync at a time, off the main thread, covering every line written before it
@@ -55,20 +73,32 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
       flush();
     });
   };
+  const readAt = ([offset, length]: [number, number]): ResultRecord | undefined => {
+    const buf = Buffer.allocUnsafe(length);
+    readSync(fd, buf, 0, length, offset);
+    return parseLine(buf);
+  };
 
   return {
     file,
-    previous,
-    findDone: (sha256, job) => done.get(doneKey(sha256, job)),
+    skippedLines: stats.skipped,
+    previousRecords,
+    findDone: (sha256, job) => {
+      const at = done.get(doneKey(sha256, job));
+      return at === undefined || closed ? undefined : readAt(at);
+    },
+    isDoneAt: (filePath, sha256, job) => donePaths.has(pathKey(filePath, sha256, job)),
     append(record) {
       if (closed) throw new Error('journal is closed');
       // One write call per line: a line is either wholly there or (after a crash) torn and ignored.
-      writeSync(fd, JSON.stringify(record) + '\n');
+      const line = Buffer.from(JSON.stringify(record) + '\n');
+      const offset = size;
+      size += writeSync(fd, line);
       if (durable) {
         dirty = true;
         flush();
       }
-      remember(record);
+      remember(record, offset, line.length - 1);
     },
     close() {
       if (closed) return;
@@ -79,8 +109,11 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
   };
 }
 
-/** Reads every parseable record; torn or foreign lines are skipped, never fatal. */
-export function readRecords(file: string): ResultRecord[] {
+/**
+ * Reads every parseable record of a small file at once; torn or foreign lines are skipped, never fatal.
+ * For a results.jsonl of any size use streamRecords or openResults, which never hold the file.
+ */
+export function readRecords(file: string, stats?: LineStats): ResultRecord[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -90,25 +123,19 @@ export function readRecords(file: string): ResultRecord[] {
   }
   const records: ResultRecord[] = [];
   for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const value: unknown = JSON.parse(line);
-      if (isRecord(value)) records.push(value);
-    } catch {
-      // A torn line from an interrupted write: the photo simply counts as not done.
-    }
+    const record = parseLine(line, stats);
+    if (record) records.push(record);
   }
   return records;
 }
 
-function isRecord(value: unknown): value is ResultRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.file === 'string' && typeof v.path === 'string' && (v.status === 'ok' || v.status === 'failed');
-}
-
 function doneKey(sha256: string, job: string): string {
   return `${sha256}:${job}`;
+}
+
+/** A short digest: one small string per answered photo, whatever the length of its path. */
+function pathKey(filePath: string, sha256: string, job: string): string {
+  return createHash('sha1').update(`${filePath}\0${sha256}\0${job}`).digest('base64');
 }
 
 function endsWithNewline(fd: number): boolean {

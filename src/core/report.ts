@@ -46,72 +46,82 @@ export interface ReportInput {
 }
 
 export function buildReport(input: ReportInput): CostReport {
-  const { records } = input;
-  let ok = 0;
-  let failed = 0;
-  let billed = 0;
-  let unreported = 0;
-  let estimated: number | null = 0;
-  let prompt = 0;
-  let completion = 0;
-  let paidPhotos = 0;
-  const byModel: Record<string, ModelTotals> = {};
-  const failuresByKind: Record<string, number> = {};
-
-  for (const r of records) {
-    if (r.status === 'failed') {
-      failed++;
-      const kind = r.error?.kind ?? 'unknown';
-      failuresByKind[kind] = (failuresByKind[kind] ?? 0) + 1;
-      // An answer thrown away (invalid_output) was still billed: the bill must say so.
-      const cost = r.usage?.cost_usd;
-      if (typeof cost === 'number' && cost !== 0) {
-        billed += cost;
-        const totals = (byModel[r.model ?? 'unknown'] ??= { photos: 0, cost_usd: 0 });
-        totals.cost_usd += cost;
-      }
-      prompt += r.usage?.prompt_tokens ?? 0;
-      completion += r.usage?.completion_tokens ?? 0;
-      continue;
-    }
-    ok++;
-    const cost = r.usage?.cost_usd;
-    prompt += r.usage?.prompt_tokens ?? 0;
-    completion += r.usage?.completion_tokens ?? 0;
-    if (typeof cost === 'number') {
-      billed += cost;
-      paidPhotos++;
-    } else if (r.duplicate_of === undefined) {
-      unreported++;
-    }
-    // Duplicates cost nothing; one paid photo without an estimate makes the whole estimate unknown.
-    if (estimated !== null && r.duplicate_of === undefined) {
-      estimated = typeof r.estimated_cost_usd === 'number' ? estimated + r.estimated_cost_usd : null;
-    }
-    const model = r.model ?? 'unknown';
-    const totals = (byModel[model] ??= { photos: 0, cost_usd: 0 });
-    totals.photos++;
-    totals.cost_usd += typeof cost === 'number' ? cost : 0;
-  }
-
-  const perPhoto = paidPhotos > 0 ? billed / paidPhotos : null;
-  const report: CostReport = {
-    photos: { total: input.total, ok, failed, skipped: input.skipped, pending: Math.max(0, input.total - ok - failed - input.skipped) },
-    cost_usd: { billed: roundUsd(billed), estimated: estimated === null ? null : roundUsd(estimated), unreported },
-    tokens: { prompt, completion },
-    by_model: Object.fromEntries(Object.entries(byModel).map(([m, t]) => [m, { photos: t.photos, cost_usd: roundUsd(t.cost_usd) }])),
-    elapsed_ms: Math.round(input.elapsedMs),
-    per_photo_usd: perPhoto === null ? null : roundUsd(perPhoto),
-    projection_usd: {
-      photos_100: perPhoto === null ? null : roundUsd(perPhoto * 100),
-      photos_1000: perPhoto === null ? null : roundUsd(perPhoto * 1000),
-    },
-    failures_by_kind: failuresByKind,
-    generated_at: (input.now ?? new Date()).toISOString(),
-  };
+  const tally = new ReportTally();
+  for (const r of input.records) tally.add(r);
+  const report = tally.finish({ total: input.total, skipped: input.skipped, elapsedMs: input.elapsedMs, ...(input.now ? { now: input.now } : {}) });
   if (input.stopped) report.stopped = input.stopped;
   if (input.history) report.all_runs = summarizeHistory(input.history);
   return report;
+}
+
+/**
+ * The report built one record at a time, so a run of any size is summed without holding its records.
+ * `add` counts a record as a photo and as money; `addPhoto` and `addBilled` split the two, for a report
+ * whose photos are the latest record per path but whose bill is every answer ever paid for (after --force).
+ */
+export class ReportTally {
+  ok = 0;
+  failed = 0;
+  #billed = 0;
+  #unreported = 0;
+  #estimated: number | null = 0;
+  #prompt = 0;
+  #completion = 0;
+  #paidPhotos = 0;
+  readonly #byModel: Record<string, ModelTotals> = {};
+  readonly #failuresByKind: Record<string, number> = {};
+
+  add(r: ResultRecord): void {
+    this.addPhoto(r);
+    this.addBilled(r);
+  }
+
+  addPhoto(r: ResultRecord): void {
+    if (r.status === 'failed') {
+      this.failed++;
+      const kind = r.error?.kind ?? 'unknown';
+      this.#failuresByKind[kind] = (this.#failuresByKind[kind] ?? 0) + 1;
+      return;
+    }
+    this.ok++;
+    const cost = r.usage?.cost_usd;
+    if (typeof cost !== 'number' && r.duplicate_of === undefined && r.moved_from === undefined) this.#unreported++;
+    // Duplicates cost nothing; one paid photo without an estimate makes the whole estimate unknown.
+    if (this.#estimated !== null && r.duplicate_of === undefined && r.moved_from === undefined) {
+      this.#estimated = typeof r.estimated_cost_usd === 'number' ? this.#estimated + r.estimated_cost_usd : null;
+    }
+    (this.#byModel[r.model ?? 'unknown'] ??= { photos: 0, cost_usd: 0 }).photos++;
+  }
+
+  addBilled(r: ResultRecord): void {
+    const cost = r.usage?.cost_usd;
+    this.#prompt += r.usage?.prompt_tokens ?? 0;
+    this.#completion += r.usage?.completion_tokens ?? 0;
+    // An answer thrown away (invalid_output) was still billed: the bill must say so.
+    if (typeof cost !== 'number' || (r.status === 'failed' && cost === 0)) return;
+    this.#billed += cost;
+    if (r.status === 'ok') this.#paidPhotos++;
+    (this.#byModel[r.model ?? 'unknown'] ??= { photos: 0, cost_usd: 0 }).cost_usd += cost;
+  }
+
+  finish(input: { total: number; skipped: number; elapsedMs: number; now?: Date }): CostReport {
+    const perPhoto = this.#paidPhotos > 0 ? this.#billed / this.#paidPhotos : null;
+    const { ok, failed } = this;
+    return {
+      photos: { total: input.total, ok, failed, skipped: input.skipped, pending: Math.max(0, input.total - ok - failed - input.skipped) },
+      cost_usd: { billed: roundUsd(this.#billed), estimated: this.#estimated === null ? null : roundUsd(this.#estimated), unreported: this.#unreported },
+      tokens: { prompt: this.#prompt, completion: this.#completion },
+      by_model: Object.fromEntries(Object.entries(this.#byModel).map(([m, t]) => [m, { photos: t.photos, cost_usd: roundUsd(t.cost_usd) }])),
+      elapsed_ms: Math.round(input.elapsedMs),
+      per_photo_usd: perPhoto === null ? null : roundUsd(perPhoto),
+      projection_usd: {
+        photos_100: perPhoto === null ? null : roundUsd(perPhoto * 100),
+        photos_1000: perPhoto === null ? null : roundUsd(perPhoto * 1000),
+      },
+      failures_by_kind: { ...this.#failuresByKind },
+      generated_at: (input.now ?? new Date()).toISOString(),
+    };
+  }
 }
 
 /**

@@ -73,6 +73,8 @@ export interface ResultRecord {
   images?: string[];
   /** Set when this photo's bytes were already answered (same content, same job): no request was made. */
   duplicate_of?: string;
+  /** Set when this photo was answered before under another path that no longer exists (a moved folder): it replaces that path. */
+  moved_from?: string;
   /** Fingerprint of model, prompt and settings: resume skips only when it matches. */
   job: string;
   /** ISO time the record was written. */

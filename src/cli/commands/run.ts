@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
-import { readRecords, RESULTS_FILE } from '../../core/journal.js';
-import { historyStats } from '../../core/history.js';
+import { RESULTS_FILE } from '../../core/journal.js';
+import { historyStatsFromFile } from '../../core/history.js';
 import { style, useColor, useProgress, type CliIO } from '../io.js';
 import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
@@ -32,8 +32,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
   }
 
-  const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
-  const stats = historyStats(history, opts.config.model);
+  const stats = await historyStatsFromFile(path.join(opts.outDir, RESULTS_FILE), opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
 
   if (opts.dryRun) {
@@ -96,7 +95,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(opts.waitForCreditsMs === undefined ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
           ...(price === undefined ? {} : { price }),
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
-          stopSignal, abortSignal,
+          stopSignal, abortSignal, keepRecords: flags.reconcile === true,
           onEvent: (event) => {
             progress?.onEvent(event);
             if (opts.json && (event.type === 'record' || event.type === 'skipped')) {
