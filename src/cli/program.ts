@@ -61,6 +61,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--retries <n>', 'retries per photo for rate limits, timeouts and server errors', '5')
     .option('--timeout <seconds>', 'per-request deadline', '120')
     .addOption(new Option('--wait-for-credits [duration]', 'when credits run out, wait for a top-up (e.g. 2h; default 12h) instead of stopping'))
+    .option('--shard <K/N>', 'take share K of N (stable by file name; each shard its own --out); auto/N reads the index of a Kubernetes Indexed Job or AWS Batch array job')
     .option('--dry-run', 'estimate tokens and cost offline; sends nothing, needs no key')
     .option('--json', 'write each result line to stdout as it finishes (dry run: one JSON document)')
     .option('--force', 'redo photos that are already done in --out')

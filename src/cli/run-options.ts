@@ -4,6 +4,7 @@ import { DEFAULT_PROMPT, parseIntInRange, parsePositiveNumber, resolveConfig, ty
 import { UsageError } from '../core/errors.js';
 import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
+import { parseShard } from '../core/shard.js';
 import type { CliIO } from './io.js';
 
 export interface RunOptions {
@@ -27,6 +28,8 @@ export interface RunOptions {
   force: boolean;
   quiet: boolean;
   progress: boolean;
+  /** --shard: this machine's share of the photos. */
+  shard?: import('../core/shard.js').Shard;
 }
 
 const DEFAULT_CREDIT_WAIT_MS = 12 * 3600_000;
@@ -95,6 +98,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     quiet: flags.quiet === true,
     progress: flags.progress !== false,
   };
+  if (str('shard') !== undefined) options.shard = parseShard(str('shard')!, io.env);
   if (str('rpm') !== undefined) options.rpm = parseIntInRange(str('rpm')!, '--rpm', 1, 1_000_000);
   if (str('maxCost') !== undefined) options.maxCostUsd = parsePositiveNumber(str('maxCost')!, '--max-cost (USD)');
   if (str('modalities') !== undefined) options.modalities = str('modalities')!.split(',').map((m) => m.trim()).filter(Boolean);

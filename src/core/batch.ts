@@ -201,7 +201,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
       const prompt = plan.prompt(vars);
       const job = jobFor(prompt);
-      const done = opts.force ? undefined : journal.findDone(sha, job);
+      const done = opts.force ? undefined : journal.findDone(sha, job, photo.file);
       const key = `${sha}:${job}`;
       if (mayReuse && (done || inProgress.has(key) || stopped)) return { sha, job, prompt, ...(done ? { done } : {}) };
       // Claim the content now, before any await, so an identical photo prepared at the same moment waits for this one.
@@ -237,7 +237,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       if (!step.done && !step.prepared) {
         // The same bytes are being answered for another file: wait, then reuse its answer.
         await inProgress.get(`${step.sha}:${step.job}`);
-        const done = opts.force ? undefined : journal.findDone(step.sha, step.job);
+        const done = opts.force ? undefined : journal.findDone(step.sha, step.job, photo.file);
         if (done) step = { ...step, done };
         else if (stopped) return;
         // The first copy failed: this one gets its own try.
@@ -310,7 +310,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     }
     // Answered under a path that is gone: the folder was moved or renamed. The record moves with it, so the
     // photo is counted once; otherwise the same bytes under another name: recorded again at no cost.
-    const moved = !existsSync(done.path);
+    const moved = done.file === photo.file && !existsSync(done.path);
     const { duplicate_of: _d, moved_from: _m, ...answer } = done;
     write({
       ...answer, ...base, attempts: 0, ms: 0, ...(moved ? { moved_from: done.path } : { duplicate_of: done.file }), sidecars: [],

@@ -19,8 +19,11 @@ export interface Journal {
   readonly skippedLines: number;
   /** Valid records in the file when it was opened. */
   readonly previousRecords: number;
-  /** The last `ok` record for this content and job, if any: the photo needs no new request. */
-  findDone(sha256: string, job: string): ResultRecord | undefined;
+  /**
+   * The last `ok` record for this content and job, if any: the photo needs no new request. With `file`
+   * (the name relative to its input), one of the same name is preferred: the same photo in a moved folder.
+   */
+  findDone(sha256: string, job: string, file?: string): ResultRecord | undefined;
   /** Whether this path already has an ok record for this content and job (so a re-run records nothing new). */
   isDoneAt(filePath: string, sha256: string, job: string): boolean;
   append(record: ResultRecord): void;
@@ -42,10 +45,12 @@ export async function openJournal(outDir: string, opts: JournalOptions = {}): Pr
   // Positions, not records: 100,000 answered photos must not mean 100,000 records in memory.
   const done = new Map<string, [offset: number, length: number]>();
   const donePaths = new Set<string>();
+  const doneNames = new Map<string, [offset: number, length: number]>();
   const remember = (r: ResultRecord, offset: number, length: number) => {
     if (r.status !== 'ok' || !r.sha256) return;
     done.set(doneKey(r.sha256, r.job), [offset, length]);
     donePaths.add(pathKey(r.path, r.sha256, r.job));
+    doneNames.set(pathKey(`name:${r.file}`, r.sha256, r.job), [offset, length]);
   };
   const stats: LineStats = { skipped: 0 };
   let previousRecords = 0;
@@ -83,8 +88,8 @@ export async function openJournal(outDir: string, opts: JournalOptions = {}): Pr
     file,
     skippedLines: stats.skipped,
     previousRecords,
-    findDone: (sha256, job) => {
-      const at = done.get(doneKey(sha256, job));
+    findDone: (sha256, job, file) => {
+      const at = (file === undefined ? undefined : doneNames.get(pathKey(`name:${file}`, sha256, job))) ?? done.get(doneKey(sha256, job));
       return at === undefined || closed ? undefined : readAt(at);
     },
     isDoneAt: (filePath, sha256, job) => donePaths.has(pathKey(filePath, sha256, job)),

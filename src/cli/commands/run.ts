@@ -10,6 +10,7 @@ import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
 import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
+import { formatShard, selectShard } from '../../core/shard.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -20,17 +21,19 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     if (!opts.quiet) io.stderr.write(line + '\n');
   };
 
-  const photos = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
+  const scanned = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
       readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
     }),
   );
-  if (photos.length === 0) {
+  if (scanned.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
     throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
   }
+  const photos = opts.shard ? selectShard(scanned, opts.shard) : scanned;
+  if (opts.shard) info(s.dim(`Shard ${formatShard(opts.shard)}: ${photos.length} of ${scanned.length} photos`));
 
   const stats = await historyStatsFromFile(path.join(opts.outDir, RESULTS_FILE), opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
