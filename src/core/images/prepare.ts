@@ -2,6 +2,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeHeicToTiff, planHeic } from './heic.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, headerFromMetadata, toImageError } from './header.js';
 import { withOrientation } from './jpeg.js';
+import { stripJpegMetadata } from './jpeg-strip.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
 
@@ -116,6 +117,9 @@ async function compress(input: Buffer | string, sourceFormat: string | undefined
     throw new TypeError('Expected `target` to return a finite width and height.');
   }
 
+  const asIs = sourceFormat === undefined && typeof input !== 'string' ? await sendAsIs(input, image, meta, boxWidth, boxHeight, s) : undefined;
+  if (asIs) return { ...asIs, sourceWidth: source.width, sourceHeight: source.height, format: 'jpeg', sourceFormat: 'jpeg' };
+
   try {
     const { data, info } = await image
       // Width and height let sharp use JPEG/WebP shrink-on-load; the 90° turn of autoOrient runs
@@ -140,6 +144,34 @@ async function compress(input: Buffer | string, sourceFormat: string | undefined
   } catch (err) {
     throw await toImageError(err, ctx);
   }
+}
+
+/** Above this, a JPEG is re-encoded at the asked quality even when it needs nothing else: it is not worth its bytes. */
+const AS_IS_MAX_BYTES_PER_PIXEL = 0.75;
+
+/**
+ * A JPEG that already fits, is upright (no EXIF turn), sRGB or grey without an ICC profile to convert, and
+ * is not heavier than a high-quality encode is sent as it is with its metadata cut out losslessly: a second
+ * lossy encode would cost CPU and quality for nothing. Its data is still decoded once (at 1/8 scale, which
+ * reads every entropy-coded byte), so damaged photos fail here exactly as they would in the full pipeline.
+ */
+async function sendAsIs(
+  input: Buffer, image: Sharp, meta: Metadata, boxWidth: number, boxHeight: number, s: Settings,
+): Promise<{ data: Buffer; width: number; height: number; bytes: number } | undefined> {
+  const { width, height } = meta;
+  if (meta.format !== 'jpeg' || !width || !height || width > boxWidth || height > boxHeight) return undefined;
+  if ((meta.orientation ?? 1) !== 1 || meta.icc !== undefined || meta.hasProfile || (meta.pages ?? 1) > 1) return undefined;
+  if (!(meta.space === 'srgb' || meta.space === 'b-w') || !(meta.channels === 3 || meta.channels === 1)) return undefined;
+  if (input.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
+  const data = stripJpegMetadata(input);
+  if (!data) return undefined;
+  try {
+    await image.clone().resize({ width: Math.max(1, Math.floor(width / 8)), height: Math.max(1, Math.floor(height / 8)), fit: 'fill' })
+      .raw().timeout({ seconds: s.timeoutSeconds }).toBuffer();
+  } catch (err) {
+    throw await toImageError(err, { input, limitInputPixels: s.limitInputPixels, timeoutSeconds: s.timeoutSeconds });
+  }
+  return { data, width, height, bytes: data.length };
 }
 
 function positiveInt(value: number, name: string): number {
