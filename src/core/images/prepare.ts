@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import { decodeHeicToTiff, planHeic } from './heic.js';
+import { decodeHeic, planHeic } from './heic.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, headerFromMetadata, toImageError } from './header.js';
 import { withOrientation } from './jpeg.js';
 import { stripJpegMetadata } from './jpeg-strip.js';
@@ -66,7 +66,7 @@ export async function preparePhoto(input: Buffer | string, opts: PrepareOptions)
   return withSource(input, async (src, format) => {
     if (src && format === 'heic') {
       const plan = await planHeic(src); // undefined: an AV1 HEIF, which sharp decodes itself
-      if (plan) return compress(await decodeHeicToTiff(src, plan, settings), 'heif', settings);
+      if (plan) return compress(await decodeHeic(src, plan, settings), 'heif', settings);
     }
     if (src && isRawFormat(format)) {
       const preview = await findRawPreview(src, format);
