@@ -13,7 +13,9 @@ export interface RunOptions {
   fallbackModels: string[];
   plan: PromptPlan;
   maxTokens: number;
+  /** Requests in flight, or with autoConcurrency the ceiling. */
   concurrency: number;
+  autoConcurrency: boolean;
   quality: number;
   retries: number;
   timeoutMs: number;
@@ -82,7 +84,10 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     fallbackModels: (str('fallbackModel') ?? '').split(',').map((m) => m.trim()).filter(Boolean),
     plan,
     maxTokens: parseIntInRange(str('maxTokens') ?? '512', '--max-tokens', 1, 1_000_000),
-    concurrency: parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
+    autoConcurrency: (str('concurrency') ?? '').trim().toLowerCase() === 'auto',
+    concurrency: (str('concurrency') ?? '').trim().toLowerCase() === 'auto'
+      ? parseIntInRange(str('maxConcurrency') ?? '64', '--max-concurrency', 1, 256)
+      : parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
     quality: parseIntInRange(str('quality') ?? '80', '--quality', 1, 100),
     retries: parseIntInRange(str('retries') ?? '5', '--retries', 0, 100),
     timeoutMs: Math.round(parsePositiveNumber(str('timeout') ?? '120', '--timeout (seconds)') * 1000),

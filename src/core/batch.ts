@@ -34,7 +34,10 @@ export interface BatchOptions {
   /** A prompt (it may use {filename}, {folder}, {date}, {camera}, {context}), or a plan from planPrompt(). */
   prompt: string | PromptPlan;
   maxTokens: number;
+  /** Requests in flight; with autoConcurrency, the ceiling (--max-concurrency). */
   concurrency: number;
+  /** -c auto: start low and find the level the provider sustains (see openrouter/auto-concurrency.ts). */
+  autoConcurrency?: boolean;
   retries: number;
   quality: number;
   /** Ceiling for the longest edge; with `maxEdgeExplicit` it is the size itself, not model-aware. */
@@ -125,6 +128,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const sender = createSender({
     client: opts.client,
     concurrency: opts.concurrency,
+    ...(opts.autoConcurrency ? { autoInitial: Math.min(4, opts.concurrency) } : {}),
     retries: opts.retries,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
     ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),

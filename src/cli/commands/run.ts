@@ -91,7 +91,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
           prompt: opts.plan, maxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
           ...(sidecars ? { sidecars } : {}),
-          ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
+          ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, autoConcurrency: opts.autoConcurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
           ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
