@@ -16,6 +16,7 @@ import { planPrompt, type PromptPlan } from './presets.js';
 import { pathTemplateVars, readTemplateVars, usesVar } from './template.js';
 import type { SidecarWriter } from './sidecars/index.js';
 import { writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
+import { THUMB_MAX_PX } from './contact-sheet/thumbnail.js';
 import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
 import { ReportTally, type CostReport } from './report.js';
@@ -169,7 +170,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
   // Enough slots that the event-loop hops of one photo (read, hash, metadata, encode) overlap with the
   // others' and -c 64 is fed; few enough that 12 MP originals stay bounded in memory.
-  const prepLimit = pLimit(Math.max(4, Math.min(8, os.availableParallelism() * 2)));
+  // Bounded by the requests it feeds: -c 64 keeps up to 16 photos in preparation (16 originals in memory at most).
+  const prepLimit = pLimit(Math.max(4, Math.min(16, Math.ceil(opts.concurrency / 4), os.availableParallelism() * 8)));
   // Thumbnails are written while the photo is sent: off the critical path, awaited before the contact sheet.
   const thumbnails = new Set<Promise<void>>();
 
@@ -216,7 +218,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         release();
       };
       try {
-        const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path });
+        const prepared = await preparePhoto(original, {
+          maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path, ...(contactSheet ? { thumbnailPx: THUMB_MAX_PX } : {}),
+        });
         if (contactSheet) {
           const pending = writeThumbnail(opts.outDir, sha, prepared.data, prepared).then(
             () => undefined,

@@ -25,6 +25,11 @@ export interface PrepareOptions {
    * breaks the tie between a TIFF photo and a TIFF-based RAW whose first IFD shows no camera evidence.
    */
   fileName?: string;
+  /**
+   * Also make a thumbnail this many px on its longest edge (for the contact sheet), from the same decode when the
+   * photo is sent as it is, so it costs no second full decode later.
+   */
+  thumbnailPx?: number;
 }
 
 export interface PreparedPhoto {
@@ -40,6 +45,8 @@ export interface PreparedPhoto {
   format: string;
   /** Format of the original as detected from its content ('jpeg', 'png', 'webp', 'heif', 'raw', …). */
   sourceFormat: string;
+  /** With `thumbnailPx`, when it came for free: a JPEG at most that size (may be `data` itself). */
+  thumbnail?: Buffer;
 }
 
 /**
@@ -61,7 +68,7 @@ export async function preparePhoto(input: Buffer | string, opts: PrepareOptions)
   if (quality > 100) throw new TypeError('Expected `quality` to be an integer from 1 to 100.');
   const limitInputPixels = opts.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  const settings: Settings = { maxEdge, quality, limitInputPixels, timeoutSeconds, target: opts.target };
+  const settings: Settings = { maxEdge, quality, limitInputPixels, timeoutSeconds, target: opts.target, thumbnailPx: opts.thumbnailPx };
 
   return withSource(input, async (src, format) => {
     if (src && format === 'heic') {
@@ -83,6 +90,7 @@ interface Settings {
   limitInputPixels: number;
   timeoutSeconds: number;
   target: PrepareOptions['target'];
+  thumbnailPx: number | undefined;
 }
 
 /** The sharp pipeline. `sourceFormat` overrides what sharp sees when `input` was made from the original. */
@@ -147,7 +155,9 @@ async function compress(input: Buffer | string, sourceFormat: string | undefined
 }
 
 /** Above this, a JPEG is re-encoded at the asked quality even when it needs nothing else: it is not worth its bytes. */
-const AS_IS_MAX_BYTES_PER_PIXEL = 0.75;
+const AS_IS_MAX_BYTES_PER_PIXEL = 1;
+/** The contact sheet's thumbnail quality (contact-sheet/thumbnail.ts uses the same). */
+const THUMBNAIL_QUALITY = 70;
 
 /**
  * A JPEG that already fits, is upright (no EXIF turn), sRGB or grey without an ICC profile to convert, and
@@ -157,21 +167,29 @@ const AS_IS_MAX_BYTES_PER_PIXEL = 0.75;
  */
 async function sendAsIs(
   input: Buffer, image: Sharp, meta: Metadata, boxWidth: number, boxHeight: number, s: Settings,
-): Promise<{ data: Buffer; width: number; height: number; bytes: number } | undefined> {
+): Promise<{ data: Buffer; width: number; height: number; bytes: number; thumbnail?: Buffer } | undefined> {
   const { width, height } = meta;
   if (meta.format !== 'jpeg' || !width || !height || width > boxWidth || height > boxHeight) return undefined;
   if ((meta.orientation ?? 1) !== 1 || meta.icc !== undefined || meta.hasProfile || (meta.pages ?? 1) > 1) return undefined;
   if (!(meta.space === 'srgb' || meta.space === 'b-w') || !(meta.channels === 3 || meta.channels === 1)) return undefined;
-  if (input.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
   const data = stripJpegMetadata(input);
-  if (!data) return undefined;
+  if (!data || data.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
+  const thumbPx = s.thumbnailPx;
+  let thumbnail: Buffer | undefined;
   try {
-    await image.clone().resize({ width: Math.max(1, Math.floor(width / 8)), height: Math.max(1, Math.floor(height / 8)), fit: 'fill' })
-      .raw().timeout({ seconds: s.timeoutSeconds }).toBuffer();
+    if (thumbPx !== undefined && Math.max(width, height) > thumbPx) {
+      // The validating decode makes the contact-sheet thumbnail too (shrink-on-load still reads every byte).
+      thumbnail = await image.clone().resize(thumbPx, thumbPx, { fit: 'inside' }).jpeg({ quality: THUMBNAIL_QUALITY })
+        .timeout({ seconds: s.timeoutSeconds }).toBuffer();
+    } else {
+      await image.clone().resize({ width: Math.max(1, Math.floor(width / 8)), height: Math.max(1, Math.floor(height / 8)), fit: 'fill' })
+        .raw().timeout({ seconds: s.timeoutSeconds }).toBuffer();
+      if (thumbPx !== undefined) thumbnail = data;
+    }
   } catch (err) {
     throw await toImageError(err, { input, limitInputPixels: s.limitInputPixels, timeoutSeconds: s.timeoutSeconds });
   }
-  return { data, width, height, bytes: data.length };
+  return { data, width, height, bytes: data.length, ...(thumbnail ? { thumbnail } : {}) };
 }
 
 function positiveInt(value: number, name: string): number {

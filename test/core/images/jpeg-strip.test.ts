@@ -28,6 +28,12 @@ describe('JPEGs that need nothing but their metadata dropped', () => {
     expect(a.equals(b)).toBe(true);
   });
 
+  it('the contact-sheet thumbnail comes from the same validating decode', async () => {
+    const prepared = await preparePhoto(await cameraJpeg(), { maxEdge: 2048, quality: 80, thumbnailPx: 320 });
+    const meta = await sharp(prepared.thumbnail!).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 320, 240]);
+  });
+
   it('a rotated one is still turned upright (re-encoded), with no EXIF left', async () => {
     const prepared = await preparePhoto(await cameraJpeg(6), { maxEdge: 2048, quality: 80 });
     expect([prepared.width, prepared.height]).toEqual([480, 640]);
