@@ -35,8 +35,16 @@ export const b8: Bench = {
       const load = os.loadavg()[0]!;
       log(`b8 ${w}×${h}: bare sharp rate`);
       const sharpBefore = await bareSharpRate(files, `b8-${w}`);
-      const pb: ToolRun = await runPhotobatch({ label: `b8-${w}-c${C}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 });
-      const sdk: ToolRun = await runBaseline({ label: `b8-${w}-sdk-c${C}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 });
+      // Alternating rounds, the best of each tool: on a shared machine one round can land on someone else's test run.
+      const rounds = ctx.quick ? 1 : 2;
+      const pbs: ToolRun[] = [];
+      const sdks: ToolRun[] = [];
+      for (let round = 0; round < rounds; round++) {
+        pbs.push(await runPhotobatch({ label: `b8-${w}-c${C}-r${round}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 }));
+        sdks.push(await runBaseline({ label: `b8-${w}-sdk-c${C}-r${round}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 }));
+      }
+      const pb = pbs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+      const sdk = sdks.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
       const sharpAfter = await bareSharpRate(files, `b8-${w}`);
       const loadAfter = os.loadavg()[0]!;
       // The local limit is taken as the better of two measurements around the runs: the machine is shared.
@@ -57,6 +65,7 @@ export const b8: Bench = {
         inputs: `${n} photos ${w}×${h} with their camera's EXIF (some orientation 6), ${LATENCY_MS} ms ±${JITTER * 100}%; limit ${f1(limit)}/s = min(C/L ${f1(cl)}/s, ` +
           `bare sharp ${f1(sharpRate)}/s [before ${f1(sharpBefore)}, after ${f1(sharpAfter)}]); photobatch ${f1(steadyRate)}/s steady, ${f1(wallRate)}/s wall, ` +
           `CPU ${f1(pb.cpuS)} s, server max in flight ${pb.fake.maxInFlight}; SDK ${f1(sdkRate)}/s, CPU ${f1(sdk.cpuS)} s, not captioned ${sdk.outcome.photos - sdk.outcome.correct}; ` +
+          `best of ${rounds} alternating rounds (photobatch walls ${pbs.map((r) => f2(r.wallMs / 1000)).join(', ')} s; SDK ${sdks.map((r) => f2(r.wallMs / 1000)).join(', ')} s); ` +
           `${cpuSplit(pb)}; load average ${f1(load)} → ${f1(loadAfter)}${lost ? `; NOT OK: ${lost}` : ''}`,
       });
       (ctx.details.b8 ??= {} as Record<string, unknown>);
