@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import pLimit from 'p-limit';
 import type { PhotoRef, RecordError, ResultRecord } from './types.js';
 import { ImageError, PhotobatchError, type StopReason } from './errors.js';
@@ -170,8 +169,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
   // Enough slots that the event-loop hops of one photo (read, hash, metadata, encode) overlap with the
   // others' and -c 64 is fed; few enough that 12 MP originals stay bounded in memory.
-  // Bounded by the requests it feeds: -c 64 keeps up to 16 photos in preparation (16 originals in memory at most).
-  const prepLimit = pLimit(Math.max(4, Math.min(16, Math.ceil(opts.concurrency / 4), os.availableParallelism() * 8)));
+  // As many as there are request slots to feed (at least 4): on a busy machine each step of a preparation waits its
+  // turn for a core or a libuv thread, and a pool smaller than -c left -c 64 with 33-53 requests in flight. Memory is
+  // bounded by -c originals; the decodes themselves by libuv's thread pool (UV_THREADPOOL_SIZE, set in bin/).
+  const prepLimit = pLimit(Math.max(4, Math.min(64, opts.concurrency)));
   // Thumbnails are written while the photo is sent: off the critical path, awaited before the contact sheet.
   const thumbnails = new Set<Promise<void>>();
 
