@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Bench, Ctx } from '../lib/context.js';
-import { ensureBig, ensureTiny, filesIn, linkSet, realCopies } from '../lib/photos.js';
+import { ensureCamera, ensureTiny, filesIn, linkSet, realCopies } from '../lib/photos.js';
 import { runPhotobatch, toolEnv } from '../lib/photobatch.js';
 import type { Row } from '../lib/report.js';
 import { run } from '../lib/spawn.js';
@@ -37,7 +37,8 @@ export const b11: Bench = {
         `CPU ${f1(a.cpuS)} s and ${f1(b.cpuS)} s; report, CSV and contact sheet streamed from results.jsonl; peak = the child's own maxRSS; load average ${f1(load0)}${lost ? `; NOT OK: ${lost}` : ''}`,
     });
 
-    const poolFiles = [...filesIn(await ensureBig(ctx.quick ? 20 : 200)), ...realCopies()];
+    // Real-camera JPEGs with their camera's EXIF: the 640×480 and 320×240 sets of benchmark 8 and the real photos.
+    const poolFiles = [...filesIn(await ensureCamera(640, 480, 3000)), ...filesIn(await ensureCamera(320, 240, 3000)), ...realCopies()];
     const dir = linkSet('dryrun', poolFiles, big);
     const out = freshDir(path.join(WORK, 'out', 'b11-dry'));
     const load1 = os.loadavg()[0]!;
@@ -58,7 +59,7 @@ export const b11: Bench = {
       figure: `${f2(s)} s (${f2(s / 60)} of 60 s)`,
       target: '≤ 60 s',
       status: s <= 60 && readable === big && r.code === 0 ? 'pass' : 'miss',
-      inputs: `${big} hard links to ${poolFiles.length} real-camera JPEGs (12 MP variants with camera EXIF + the real photos); ${readable} readable; ` +
+      inputs: `${big} hard links to ${poolFiles.length} camera JPEGs with EXIF (3,000 × 640×480, 3,000 × 320×240, the 16 real photos up to 12 MP); ${readable} readable; ` +
         `CPU ${f1(r.usage ? (r.usage.userUs + r.usage.systemUs) / 1e6 : Number.NaN)} s; peak RSS ${((r.usage?.maxRSSKb ?? 0) / 1024).toFixed(0)} MB; load average ${f1(load1)}`,
     });
     ctx.details.b11 = { small: { wallMs: a.wallMs, maxRSSKb: a.maxRSSKb, cpuS: a.cpuS }, big: { wallMs: b.wallMs, maxRSSKb: b.maxRSSKb, cpuS: b.cpuS }, dry: { wallMs: r.wallMs, readable, maxRSSKb: r.usage?.maxRSSKb } };

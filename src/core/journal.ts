@@ -2,7 +2,7 @@ import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, re
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ResultRecord } from './types.js';
-import { parseLine, streamRecords, type LineStats } from './results-stream.js';
+import { parseLine, readLineAt, streamRecords, type LineStats } from './results-stream.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 
@@ -42,21 +42,21 @@ export interface JournalOptions {
 export async function openJournal(outDir: string, opts: JournalOptions = {}): Promise<Journal> {
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, RESULTS_FILE);
-  // Positions, not records: 100,000 answered photos must not mean 100,000 records in memory.
-  const done = new Map<string, [offset: number, length: number]>();
-  const donePaths = new Set<string>();
-  const doneNames = new Map<string, [offset: number, length: number]>();
-  const remember = (r: ResultRecord, offset: number, length: number) => {
+  // Positions, not records: 100,000 answered photos must not mean 100,000 records in memory. One map of short keys
+  // (a content+job key, and digests of path+content+job and name+content+job) to the byte offset of the line; the
+  // record is read back (and checked) only when a photo is reused.
+  const index = new Map<string, number>();
+  const remember = (r: ResultRecord, offset: number) => {
     if (r.status !== 'ok' || !r.sha256) return;
-    done.set(doneKey(r.sha256, r.job), [offset, length]);
-    donePaths.add(pathKey(r.path, r.sha256, r.job));
-    doneNames.set(pathKey(`name:${r.file}`, r.sha256, r.job), [offset, length]);
+    index.set(doneKey(r.sha256, r.job), offset);
+    index.set(digestKey('p', r.path, r.sha256, r.job), offset);
+    index.set(digestKey('n', r.file, r.sha256, r.job), offset);
   };
   const stats: LineStats = { skipped: 0 };
   let previousRecords = 0;
-  for await (const { record, offset, length } of streamRecords(file, stats)) {
+  for await (const { record, offset } of streamRecords(file, stats)) {
     previousRecords++;
-    remember(record, offset, length);
+    remember(record, offset);
   }
 
   const fd = openSync(file, 'a+');
@@ -78,21 +78,29 @@ export async function openJournal(outDir: string, opts: JournalOptions = {}): Pr
       flush();
     });
   };
-  const readAt = ([offset, length]: [number, number]): ResultRecord | undefined => {
-    const buf = Buffer.allocUnsafe(length);
-    readSync(fd, buf, 0, length, offset);
-    return parseLine(buf);
-  };
+  const readAt = (offset: number): ResultRecord | undefined => readLineAt(fd, offset);
+  const matches = (r: ResultRecord | undefined, sha256: string, job: string): r is ResultRecord =>
+    r !== undefined && r.status === 'ok' && r.sha256 === sha256 && r.job === job;
 
   return {
     file,
     skippedLines: stats.skipped,
     previousRecords,
     findDone: (sha256, job, file) => {
-      const at = (file === undefined ? undefined : doneNames.get(pathKey(`name:${file}`, sha256, job))) ?? done.get(doneKey(sha256, job));
-      return at === undefined || closed ? undefined : readAt(at);
+      if (closed) return undefined;
+      const byName = file === undefined ? undefined : index.get(digestKey('n', file, sha256, job));
+      const named = byName === undefined ? undefined : readAt(byName);
+      if (matches(named, sha256, job) && named.file === file) return named;
+      const at = index.get(doneKey(sha256, job));
+      const any = at === undefined ? undefined : readAt(at);
+      return matches(any, sha256, job) ? any : undefined;
     },
-    isDoneAt: (filePath, sha256, job) => donePaths.has(pathKey(filePath, sha256, job)),
+    isDoneAt: (filePath, sha256, job) => {
+      const at = closed ? undefined : index.get(digestKey('p', filePath, sha256, job));
+      if (at === undefined) return false;
+      const r = readAt(at);
+      return matches(r, sha256, job) && r.path === filePath;
+    },
     append(record) {
       if (closed) throw new Error('journal is closed');
       // One write call per line: a line is either wholly there or (after a crash) torn and ignored.
@@ -103,13 +111,14 @@ export async function openJournal(outDir: string, opts: JournalOptions = {}): Pr
         dirty = true;
         flush();
       }
-      remember(record, offset, line.length - 1);
+      remember(record, offset);
     },
     close() {
       if (closed) return;
       if (durable) fdatasyncSync(fd);
       closed = true;
       closeSync(fd);
+      index.clear(); // the reports are built after this, from the file: the index must not outlive the run
     },
   };
 }
@@ -134,13 +143,14 @@ export function readRecords(file: string, stats?: LineStats): ResultRecord[] {
   return records;
 }
 
+/** 96 bits of the (already random) content hash and the job: unique in practice, and checked on every read. */
 function doneKey(sha256: string, job: string): string {
-  return `${sha256}:${job}`;
+  return `d${sha256.slice(0, 24)}${job}`;
 }
 
-/** A short digest: one small string per answered photo, whatever the length of its path. */
-function pathKey(filePath: string, sha256: string, job: string): string {
-  return createHash('sha1').update(`${filePath}\0${sha256}\0${job}`).digest('base64');
+/** A short digest: one small string per answered photo, whatever the length of its path; checked on every read. */
+function digestKey(kind: 'p' | 'n', name: string, sha256: string, job: string): string {
+  return kind + createHash('sha1').update(`${name}\0${sha256}\0${job}`).digest('base64').slice(0, 16);
 }
 
 function endsWithNewline(fd: number): boolean {

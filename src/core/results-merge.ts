@@ -1,8 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { RESULTS_FILE } from './journal.js';
 import { ReportTally } from './report.js';
-import { parseLine, streamRecords, type LineStats } from './results-stream.js';
+import { readLineAt, streamRecords, type LineStats } from './results-stream.js';
 import type { ResultRecord } from './types.js';
 
 /**
@@ -26,25 +26,23 @@ export interface MergedResults {
   report(opts?: { elapsedMs?: number; now?: Date }): Promise<import('./report.js').CostReport>;
 }
 
-interface Entry {
-  dir: number;
-  offset: number;
-  length: number;
-  ok: boolean;
-}
+/** Where a photo's current line is, packed in one number (no object per photo): offset × 2^12 + folder × 2 + ok. */
+const pack = (dir: number, offset: number, ok: boolean): number => offset * 4096 + dir * 2 + (ok ? 1 : 0);
+const unpack = (v: number) => ({ offset: Math.floor(v / 4096), dir: Math.floor((v % 4096) / 2), ok: v % 2 === 1 });
 
 /** Indexes results.jsonl in each folder (missing files count as empty). */
 export async function openResults(dirs: readonly string[]): Promise<MergedResults> {
   const stats: LineStats = { skipped: 0 };
-  const latest = new Map<string, Entry>();
+  if (dirs.length > 2048) throw new RangeError('openResults merges at most 2048 folders at once');
+  const latest = new Map<string, number>();
   const money = new ReportTally();
   for (const [dirIndex, dir] of dirs.entries()) {
-    for await (const { record, offset, length } of streamRecords(path.join(dir, RESULTS_FILE), stats)) {
+    for await (const { record, offset } of streamRecords(path.join(dir, RESULTS_FILE), stats)) {
       money.addBilled(record);
       if (record.moved_from !== undefined && record.moved_from !== record.path) latest.delete(record.moved_from);
       const prev = latest.get(record.path);
       const ok = record.status === 'ok';
-      if (!prev || ok || !prev.ok) latest.set(record.path, { dir: dirIndex, offset, length, ok });
+      if (prev === undefined || ok || !unpack(prev).ok) latest.set(record.path, pack(dirIndex, offset, ok));
     }
   }
   const resolved = dirs.map((d) => path.resolve(d));
@@ -54,12 +52,10 @@ export async function openResults(dirs: readonly string[]): Promise<MergedResult
     const fds = new Map<number, number>();
     try {
       for (const key of order) {
-        const e = latest.get(key)!;
+        const e = unpack(latest.get(key)!);
         let fd = fds.get(e.dir);
         if (fd === undefined) fds.set(e.dir, (fd = openSync(path.join(resolved[e.dir]!, RESULTS_FILE), 'r')));
-        const buf = Buffer.allocUnsafe(e.length);
-        readSync(fd, buf, 0, e.length, e.offset);
-        const record = parseLine(buf);
+        const record = readLineAt(fd, e.offset);
         if (record) yield { record, dir: resolved[e.dir]! };
       }
     } finally {

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
 import type { ResultRecord } from './types.js';
 
 /**
@@ -75,3 +75,18 @@ export function isRecord(value: unknown): value is ResultRecord {
   return typeof v.file === 'string' && typeof v.path === 'string' && (v.status === 'ok' || v.status === 'failed')
     && (v.sha256 === undefined || typeof v.sha256 === 'string') && (v.job === undefined || typeof v.job === 'string');
 }
+
+/** The record whose line starts at `offset`, read up to its newline. */
+export function readLineAt(fd: number, offset: number): ResultRecord | undefined {
+  let buf = Buffer.allocUnsafe(4096);
+  let got = 0;
+  for (;;) {
+    const n = readSync(fd, buf, got, buf.length - got, offset + got);
+    got += n;
+    const nl = buf.subarray(0, got).indexOf(0x0a);
+    if (nl >= 0) return parseLine(buf.subarray(0, nl));
+    if (n === 0) return parseLine(buf.subarray(0, got));
+    if (got === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+  }
+}
+
