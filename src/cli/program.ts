@@ -92,6 +92,20 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     });
 
   program
+    .command('export')
+    .description('Write an upload CSV (Adobe Stock, Shutterstock or generic) from answers already paid for; checks every agency limit first')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl (shards are merged)')
+    .addOption(new Option('--format <format>', 'adobe-stock, shutterstock or csv').choices(['adobe-stock', 'shutterstock', 'csv']).default('csv'))
+    .option('-o, --output <file>', 'write the CSV to this file instead of stdout')
+    .option('--fix', 'trim titles, descriptions and keyword lists to the limits; leave out photos that cannot be fixed')
+    .option('--force', 'replace the -o file if it exists')
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (dirs: string[], flags: Record<string, unknown>) => {
+      const { exportCommand } = await import('./commands/export.js');
+      state.exitCode = await exportCommand(dirs, flags, io);
+    });
+
+  program
     .command('models')
     .description('List vision models by the estimated cost of one photo, with prices per million tokens and per 1,000 photos')
     .option('--search <text>', 'only models whose id or name contains this text')
