@@ -36,13 +36,12 @@ const stockAnswer = (title: string, kw: string[], extra: Record<string, unknown>
   });
 
 async function paidRun(answers: string[]): Promise<{ out: string; dir: string }> {
-  let i = 0;
-  server = await startFakeOpenRouter({ content: () => answers[i++ % answers.length]! });
+  // The prompt names the photo, so each photo gets its own answer whatever order they are sent in.
+  server = await startFakeOpenRouter({ content: (req) => answers[Number(/IMG_(\d+)\.jpg/.exec(JSON.stringify(req.body.messages))![1])]! });
   const dir = await tempDir();
   for (let n = 0; n < answers.length; n++) await makeJpeg(path.join(dir, `IMG_${n}.jpg`), { seed: n + 1 });
   const out = await tempDir();
-  // -c 1: answers go to photos in order.
-  const run = await runCli(['run', dir, '-o', out, '--preset', 'stock', '--max-keywords', '60', '--min-keywords', '5', '-c', '1'], {
+  const run = await runCli(['run', dir, '-o', out, '--preset', 'stock', '--max-keywords', '60', '--min-keywords', '5', '--prompt', 'Photo {filename}.'], {
     env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: server.url },
   });
   expect(run.code, run.stderr).toBe(0);
