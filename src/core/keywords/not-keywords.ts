@@ -13,7 +13,7 @@ const MAKERS_ALONE = [
 const MAKERS_WITH_MODEL = ['apple', 'google pixel', 'pixel', 'fuji', 'sigma', 'ricoh', 'samsung', 'galaxy', 'huawei', 'xiaomi', 'oneplus', 'kodak', 'casio', 'zeiss', 'hmd', 'nokia'];
 const alt = (list: string[]) => list.map((m) => m.replace(/ /g, '\\s+')).join('|');
 const SUFFIX = '(?:\\s+(?:corporation|corp\\.?|imaging|camera|inc\\.?))?';
-const MODEL = '\\s+(?:[a-z-]*\\d[\\w-]*|eos|alpha|lumix|powershot|coolpix|cyber-shot)(?:\\s+[\\w-]+)*';
+const MODEL = '\\s+(?:[a-z-]*\\d[\\w-]*|[a-z]{1,2}(?=\\s+\\d)|eos|alpha|galaxy|lumix|powershot|coolpix|cyber-shot)(?:\\s+[\\w-]+)*';
 // "Canon", "Canon EOS R5", "Nikon Z 6", "Sony A7 III", "iPhone 15 Pro", "Pixel 8", "Samsung Galaxy S24".
 const CAMERA_RE = new RegExp(`^(?:(?:${alt(MAKERS_ALONE)})${SUFFIX}(?:${MODEL})?|(?:${alt(MAKERS_WITH_MODEL)})${SUFFIX}${MODEL})$`, 'i');
 const CAMERA_WORDS_RE = /^(?:eos\s+\w+|dslr|slr|mirrorless(?:\s+camera)?|\d+\s*mm(?:\s+lens)?|f\/?\d+(?:\.\d+)?|iso\s*\d+|1\/\d+\s*s?)$/i;
