@@ -1,10 +1,11 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExifTool, type Tags } from 'exiftool-vendored';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
 import { jsonLines, runCli } from '../helpers/run-cli.js';
 import { makeJpeg, tempDir } from '../helpers/images.js';
+import { CORPUS, HAVE_CORPUS } from '../helpers/corpus.js';
 import { decodedPixels, exiv2Tags, HAVE_EXIV2, jpegScanData } from '../helpers/metadata-readers.js';
 import { photobatchExiftoolArgs } from '../../src/core/sidecars/index.js';
 
@@ -18,6 +19,7 @@ afterEach(async () => {
 });
 
 const KEY = 'sk-or-v1-test';
+const exists = (f: string) => access(f).then(() => true, () => false);
 const env = () => ({ OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: server!.url });
 const answer = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -148,5 +150,45 @@ describe('--deliver', () => {
     expect(x.get('Xmp.photoshop.Headline')).toEqual(['Đèn lồng đỏ ở Hội An lúc hoàng hôn']);
     expect(x.get('Exif.Image.Copyright')).toEqual(['© 2026 Lan Nguyen']);
     expect(x.get('Exif.GPSInfo.GPSLatitude')).toBeDefined();
+  });
+});
+
+describe.skipIf(!HAVE_CORPUS)('--deliver with RAW and HEIC (real files from the corpus)', () => {
+  it('copies them byte for byte and puts the results in a sidecar beside the copy, starting from the photographer’s own', async () => {
+    server = await startFakeOpenRouter({ content: () => answer() });
+    const dir = await tempDir();
+    await copyFile(path.join(CORPUS, 'raw/jpeg-misnamed.nef'), path.join(dir, 'DSCF0001.NEF'));
+    await copyFile(path.join(CORPUS, 'raw/canon_eos_6d.dng'), path.join(dir, 'canon.dng'));
+    await copyFile(path.join(CORPUS, 'heic/IMG_5195.HEIC'), path.join(dir, 'IMG_5195.HEIC'));
+    // Lightroom's sidecar of the RAW: develop settings and a keyword that must travel with the copy.
+    await exiftool.write(path.join(dir, 'DSCF0001.xmp'), { 'XMP-crs:Exposure2012': '+0.50', 'XMP-dc:Subject': ['portfolio'] } as never);
+    const delivery = await tempDir();
+    const run = await runCli(['run', dir, '-o', await tempDir(), '--preset', 'stock', '--min-keywords', '3', '--deliver', delivery], { env: env() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/not delivered/);
+
+    for (const name of ['DSCF0001.NEF', 'IMG_5195.HEIC']) {
+      expect((await readFile(path.join(delivery, name))).equals(await readFile(path.join(dir, name))), name).toBe(true);
+    }
+    const raw = (await exiftool.readRaw(path.join(delivery, 'DSCF0001.xmp'), ['-G1', '-a'])) as Record<string, unknown>;
+    expect(raw['XMP-crs:Exposure2012']).toBe('+0.50');
+    expect(raw['XMP-dc:Subject']).toEqual(['portfolio', 'đèn lồng', 'lanterns', 'festival', 'dusk']);
+    expect(raw['XMP-lr:HierarchicalSubject']).toEqual(['đèn lồng', 'lanterns', 'festival', 'dusk']);
+    expect(raw['XMP-dc:Title']).toBe('Đèn lồng đỏ ở Hội An lúc hoàng hôn');
+    const heic = (await exiftool.readRaw(path.join(delivery, 'IMG_5195.xmp'), ['-G1', '-a'])) as Record<string, unknown>;
+    expect(heic['XMP-dc:Description']).toBe('Ba người cầm đèn lồng đỏ trong sân lúc hoàng hôn.');
+    // DNG is read by Lightroom from inside the file: embedded, its Camera Raw settings kept.
+    const dng = (await exiftool.readRaw(path.join(delivery, 'canon.dng'), ['-G1', '-a'])) as Record<string, unknown>;
+    expect(dng['XMP-dc:Title']).toBe('Đèn lồng đỏ ở Hội An lúc hoàng hôn');
+    expect(dng['IPTC:ObjectName']).toBe('Đèn lồng đỏ ở Hội An lúc hoàng hôn');
+    expect(dng['XMP-crs:Sharpness']).toBe(40);
+    expect(await exists(path.join(delivery, 'canon.xmp'))).toBe(false);
+    // The photographer's own sidecar is untouched.
+    expect(((await exiftool.read(path.join(dir, 'DSCF0001.xmp'))) as Tags).Subject).toEqual(['portfolio']);
+    if (HAVE_EXIV2) {
+      const x = exiv2Tags(path.join(delivery, 'DSCF0001.xmp'));
+      expect(x.get('Xmp.lr.hierarchicalSubject')).toEqual(['đèn lồng, lanterns, festival, dusk']);
+      expect(x.get('Xmp.dc.description')).toEqual(['lang="x-default" Ba người cầm đèn lồng đỏ trong sân lúc hoàng hôn.']);
+    }
   });
 });
