@@ -144,14 +144,22 @@ function createVocabulary(terms: VocabularyTerm[]): Vocabulary {
       let text = '';
       for (const t of ordered) {
         const next = `${lead}${[...picked, t.name].join(', ')}.`;
-        // estimateTextTokens counts message framing too; the hint is part of one message already.
-        if (estimateTextTokens(next) - estimateTextTokens('') > maxTokens) break;
+        if (hintTokens(next) > maxTokens) break;
         picked.push(t.name);
         text = next;
       }
-      return { text, terms: picked.length, tokens: text ? estimateTextTokens(text) - estimateTextTokens('') : 0 };
+      return { text, terms: picked.length, tokens: text ? hintTokens(text) : 0 };
     },
   };
+}
+
+/**
+ * Tokens of the hint text: the bill's estimate (4 characters of Latin text per token) without its message
+ * framing, plus one per run of digits, which BPE tokenizers split off (bench 8: "keyword 123" lists cost
+ * 30 % more than the plain estimate under o200k_base; word lists match it within 3 %).
+ */
+export function hintTokens(text: string): number {
+  return estimateTextTokens(text) - estimateTextTokens('') + (text.match(/\d+/g)?.length ?? 0);
 }
 
 /** Case, width and spacing do not make a different keyword. */
