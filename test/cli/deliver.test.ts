@@ -82,6 +82,8 @@ describe('--deliver', () => {
 
     const t = (await exiftool.readRaw(copy, ['-G1', '-struct', '-a'])) as Record<string, unknown>;
     expect(t['XMP-dc:Description']).toBe('Ba người cầm đèn lồng đỏ trong sân lúc hoàng hôn.');
+    // --lang vi: the language alternative beside x-default.
+    expect(t['XMP-dc:Description-vi']).toBe('Ba người cầm đèn lồng đỏ trong sân lúc hoàng hôn.');
     expect(t['XMP-dc:Title']).toBe('Đèn lồng đỏ ở Hội An lúc hoàng hôn');
     expect(t['XMP-photoshop:Headline']).toBe('Đèn lồng đỏ ở Hội An lúc hoàng hôn');
     expect(t['XMP-dc:Subject']).toEqual(['family album', 'đèn lồng', 'lanterns', 'festival', 'dusk']);
