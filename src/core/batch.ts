@@ -312,9 +312,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
       return;
     }
-    // Same bytes under another name: record the answer again at no cost.
+    // Same bytes under another name: record the answer again at no cost (and deliver its copy too).
+    if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
+    const { delivered: _theirs, ...answer } = done;
     write({
-      ...done, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
+      ...answer, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
       usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, estimated_cost_usd: 0, at: new Date().toISOString(),
     });
   };

@@ -130,6 +130,15 @@ describe('--deliver', () => {
     expect(await readFile(path.join(delivery, 'IMG_0002.jpg'), 'utf8')).toBe('the client already has this one');
   });
 
+  it('needs a folder of its own, not --out', async () => {
+    const dir = await tempDir();
+    await makeJpeg(path.join(dir, 'a.jpg'));
+    const out = await tempDir();
+    const run = await runCli(['run', dir, '-o', out, '--deliver', out, '--dry-run']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--deliver needs a folder of its own/);
+  });
+
   it.skipIf(!HAVE_EXIV2)('exiv2 reads every field of the delivered JPEG', async () => {
     server = await startFakeOpenRouter({ content: () => answer({ alt_text: 'Ba người cầm đèn lồng đỏ.' }) });
     const dir = await tempDir();

@@ -86,8 +86,8 @@ describe.skipIf(!HAVE_PYTHON)('photobatch export', () => {
     const rows = readCsv(await readFile(csvFile, 'utf8'));
     expect(rows).toHaveLength(2);
     expect(rows[0]!.Title).toBe('Friends lanterns and a festival night in the old town of Hoi An');
-    expect(rows[0]!.Title.length).toBeLessThanOrEqual(70);
-    expect(rows[0]!.Keywords.split(', ')).toEqual(keywords(50));
+    expect(rows[0]!.Title!.length).toBeLessThanOrEqual(70);
+    expect(rows[0]!.Keywords!.split(', ')).toEqual(keywords(50));
     // -o never replaces a file without --force.
     const again = await runCli(['export', out, '--format', 'adobe-stock', '-o', csvFile, '--fix']);
     expect(again.code).toBe(2);

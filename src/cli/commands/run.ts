@@ -29,6 +29,9 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   );
   // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
   const deliverDir = opts.delivery.deliverDir;
+  if (deliverDir !== undefined && path.resolve(deliverDir) === path.resolve(opts.outDir)) {
+    throw new UsageError('--deliver needs a folder of its own, not the --out folder (sidecars and reports live there); e.g. --deliver ./delivered');
+  }
   const photos = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
   if (photos.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');

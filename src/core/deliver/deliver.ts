@@ -10,6 +10,7 @@
 import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ExifTool, type WriteTags } from 'exiftool-vendored';
+import pLimit from 'p-limit';
 import type { PhotoRef } from '../types.js';
 import type { Provenance, SidecarFields } from '../sidecars/index.js';
 import { DEFAULT_EXIFTOOL_CONFIG, photobatchExiftoolArgs } from '../sidecars/index.js';
@@ -77,6 +78,8 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
     return next;
   };
   const tool = () => (et ??= new ExifTool({ maxProcs: 1, exiftoolArgs: photobatchExiftoolArgs(configPath) }));
+  // A re-run redelivers thousands of done photos at once: a few copies in flight keep file handles and disk sane.
+  const limit = pLimit(4);
 
   const within = (file: string): string => {
     const target = path.resolve(dir, file);
@@ -106,37 +109,8 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
 
   return {
     dir,
-    async deliver(photo, fields, provenance) {
-      if (mainText(fields) === undefined && fields.title === undefined) return [];
-      const target = within(photo.file);
-      if (path.resolve(target) === path.resolve(photo.path)) throw new Error(`The delivered copy would be the original itself: ${photo.path}`);
-      const ext = path.extname(photo.path).toLowerCase();
-      if (deliveryMode(photo.path) === 'embedded') {
-        return serialised(target, async () => {
-          const existing = await readKeywords(tool(), photo.path);
-          const tags = {
-            ...buildXmpTags(fields, provenance, existing),
-            ...(EMBED_IPTC.has(ext) ? buildIptcTags(fields, existing.iptc) : {}),
-          };
-          await writeFrom(photo.path, target, tags);
-          return [target];
-        });
-      }
-      // RAW, HEIC and friends: the copy is the original's bytes; the results go in a sidecar beside it,
-      // named as the photographer's own sidecar is (if any), which is copied first so their edits travel too.
-      const naming = await resolveSidecarNaming(photo.path, opts.naming ?? 'auto', [path.dirname(photo.path)]);
-      const own = sidecarPath({ path: photo.path, file: path.basename(photo.path) }, { kind: 'xmp', outDir: '', inPlace: true, naming });
-      const sidecar = sidecarPath({ path: target, file: photo.file }, { kind: 'xmp', outDir: dir, inPlace: false, naming });
-      const written = await serialised(target, async () => {
-        await writeFrom(photo.path, target, undefined);
-        return [target];
-      });
-      await serialised(sidecar, async () => {
-        const base = (await fileExists(sidecar)) ? sidecar : (await fileExists(own)) ? own : undefined;
-        const existing = base ? await readKeywords(tool(), base) : { subject: [], hierarchical: [] };
-        await writeFrom(base === sidecar ? sidecar : base, sidecar, buildXmpTags(fields, provenance, existing));
-      });
-      return [...written, sidecar];
+    deliver(photo, fields, provenance) {
+      return limit(() => deliverOne(photo, fields, provenance));
     },
     async close() {
       await Promise.all([...queues.values()]);
@@ -145,6 +119,39 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
       await current?.end();
     },
   };
+
+  async function deliverOne(photo: PhotoRef, fields: SidecarFields, provenance: Provenance): Promise<string[]> {
+    if (mainText(fields) === undefined && fields.title === undefined) return [];
+    const target = within(photo.file);
+    if (path.resolve(target) === path.resolve(photo.path)) throw new Error(`The delivered copy would be the original itself: ${photo.path}`);
+    const ext = path.extname(photo.path).toLowerCase();
+    if (deliveryMode(photo.path) === 'embedded') {
+      return serialised(target, async () => {
+        const existing = await readKeywords(tool(), photo.path);
+        const tags = {
+          ...buildXmpTags(fields, provenance, existing),
+          ...(EMBED_IPTC.has(ext) ? buildIptcTags(fields, existing.iptc) : {}),
+        };
+        await writeFrom(photo.path, target, tags);
+        return [target];
+      });
+    }
+    // RAW, HEIC and friends: the copy is the original's bytes; the results go in a sidecar beside it,
+    // named as the photographer's own sidecar is (if any), which is copied first so their edits travel too.
+    const naming = await resolveSidecarNaming(photo.path, opts.naming ?? 'auto', [path.dirname(photo.path)]);
+    const own = sidecarPath({ path: photo.path, file: path.basename(photo.path) }, { kind: 'xmp', outDir: '', inPlace: true, naming });
+    const sidecar = sidecarPath({ path: target, file: photo.file }, { kind: 'xmp', outDir: dir, inPlace: false, naming });
+    const written = await serialised(target, async () => {
+      await writeFrom(photo.path, target, undefined);
+      return [target];
+    });
+    await serialised(sidecar, async () => {
+      const base = (await fileExists(sidecar)) ? sidecar : (await fileExists(own)) ? own : undefined;
+      const existing = base ? await readKeywords(tool(), base) : { subject: [], hierarchical: [] };
+      await writeFrom(base === sidecar ? sidecar : base, sidecar, buildXmpTags(fields, provenance, existing));
+    });
+    return [...written, sidecar];
+  }
 }
 
 async function fileExists(file: string): Promise<boolean> {
