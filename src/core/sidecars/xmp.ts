@@ -29,6 +29,8 @@ export interface ExistingKeywords {
   hierarchical: readonly string[];
   /** IPTC-IIM Keywords (embedded only). */
   iptc?: readonly string[];
+  /** digiKam:TagsList (`Parent/Child`), when digiKam already tagged the photo. */
+  digikam?: readonly string[];
 }
 
 export function buildXmpTags(fields: SidecarFields, provenance: Provenance, existing: ExistingKeywords | readonly string[]): WriteTags {
@@ -65,6 +67,13 @@ export function buildXmpTags(fields: SidecarFields, provenance: Provenance, exis
   const hier = keywordUnion([], known.hierarchical);
   const addedHier = keywordUnion(hier, allHierarchical(fields)).slice(hier.length);
   if (addedHier.length > 0) tags['XMP-lr:HierarchicalSubject+'] = addedHier;
+  // Immich reads digiKam:TagsList before anything else: where digiKam already tagged the photo, our
+  // keywords go there too (digiKam's separator is "/"), or Immich would never show them.
+  if (known.digikam && known.digikam.length > 0) {
+    const dk = keywordUnion([], known.digikam);
+    const addedDk = keywordUnion(dk, allHierarchical(fields).map((h) => h.split('|').join('/'))).slice(dk.length);
+    if (addedDk.length > 0) tags['XMP-digiKam:TagsList+'] = addedDk;
+  }
 
   tags['XMP-photobatch:PhotobatchModel'] = provenance.model;
   tags['XMP-photobatch:PhotobatchPromptHash'] = provenance.promptHash;
@@ -134,14 +143,15 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
 
 /** The keywords already in a file (sidecar or image), as text: "007" stays "007". */
 export async function readKeywords(et: ExifTool, file: string): Promise<Required<ExistingKeywords>> {
-  const tags = (await et.read(file, { readArgs: ['-XMP-dc:Subject', '-XMP-lr:HierarchicalSubject', '-IPTC:Keywords'], useMWG: false })) as {
-    Subject?: unknown; HierarchicalSubject?: unknown; Keywords?: unknown; errors?: string[];
-  };
+  const tags = (await et.read(file, {
+    readArgs: ['-XMP-dc:Subject', '-XMP-lr:HierarchicalSubject', '-IPTC:Keywords', '-XMP-digiKam:TagsList'],
+    useMWG: false,
+  })) as { Subject?: unknown; HierarchicalSubject?: unknown; Keywords?: unknown; TagsList?: unknown; errors?: string[] };
   if (tags.errors && tags.errors.length > 0) {
     // An unreadable sidecar is someone's data: writing over it would lose it.
     throw new Error(`Cannot read existing sidecar ${file}: ${tags.errors.join('; ')}`);
   }
-  return { subject: asList(tags.Subject), hierarchical: asList(tags.HierarchicalSubject), iptc: asList(tags.Keywords) };
+  return { subject: asList(tags.Subject), hierarchical: asList(tags.HierarchicalSubject), iptc: asList(tags.Keywords), digikam: asList(tags.TagsList) };
 }
 
 function asList(v: unknown): string[] {
