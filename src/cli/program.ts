@@ -42,7 +42,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--fallback-model <ids>', 'comma-separated models OpenRouter tries if the first fails')
     .option('-p, --prompt <text>', 'the instruction sent with each photo; may use {filename} {folder} {date} {camera} {context}')
     .option('--prompt-file <file>', 'read the prompt (template) from a file')
-    .option('--preset <names>', 'caption, keywords, alt-text, describe, tet-greeting; combine with commas (one request)')
+    .option('--preset <names>', 'caption, keywords, alt-text, describe, tet-greeting, stock; combine with commas (one request)')
     .option('--lang <codes>', 'output language(s), e.g. vi or vi,en (both come back)')
     .option('--context <text>', 'what the photos are, e.g. "Nguyen–Tran wedding, Hanoi"')
     .option('--max-keywords <n>', 'most keywords kept, most important first; more are trimmed, never re-asked (default 15; stock 49)')
