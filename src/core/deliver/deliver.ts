@@ -91,9 +91,9 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
   };
 
   /** Edits a temp copy of `source` and swaps it in: a reader never sees a half-written file. */
-  const writeFrom = async (source: string | undefined, target: string, tags: Record<string, unknown> | undefined) => {
+  const writeFrom = async (source: string | undefined, target: string, tags: Record<string, unknown> | undefined, copyOf?: string) => {
     const m = await (manifest ??= openDeliveryManifest(dir));
-    await m.assertReplaceable(target);
+    await m.assertReplaceable(target, copyOf);
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = tempPathFor(target);
     try {
@@ -104,7 +104,7 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
       await rm(tmp, { force: true });
       throw err;
     }
-    await m.record(target);
+    await m.record(target, copyOf);
   };
 
   return {
@@ -132,7 +132,7 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
           ...buildXmpTags(fields, provenance, existing),
           ...(EMBED_IPTC.has(ext) ? buildIptcTags(fields, existing.iptc) : {}),
         };
-        await writeFrom(photo.path, target, tags);
+        await writeFrom(photo.path, target, tags, photo.path);
         return [target];
       });
     }
@@ -142,7 +142,7 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
     const own = sidecarPath({ path: photo.path, file: path.basename(photo.path) }, { kind: 'xmp', outDir: '', inPlace: true, naming });
     const sidecar = sidecarPath({ path: target, file: photo.file }, { kind: 'xmp', outDir: dir, inPlace: false, naming });
     const written = await serialised(target, async () => {
-      await writeFrom(photo.path, target, undefined);
+      await writeFrom(photo.path, target, undefined, photo.path);
       return [target];
     });
     await serialised(sidecar, async () => {

@@ -12,14 +12,23 @@ export const DELIVERY_MANIFEST = '.photobatch-delivered.json';
  * user's (a copy they edited, a file that was there first) and is never overwritten.
  */
 export interface DeliveryManifest {
-  /** Throws when `file` exists and photobatch did not write it, or it changed since. */
-  assertReplaceable(file: string): Promise<void>;
-  record(file: string): Promise<void>;
+  /**
+   * Throws when `file` exists and photobatch did not write it, or it changed since, or (given `source`)
+   * it is the copy of another photo: two photos with one name never overwrite each other's copy.
+   */
+  assertReplaceable(file: string, source?: string): Promise<void>;
+  record(file: string, source?: string): Promise<void>;
+}
+
+interface Entry {
+  sha256: string;
+  /** The original this file is a copy of (absent for sidecars, which a RAW and its HEIC may share). */
+  source?: string;
 }
 
 export async function openDeliveryManifest(dir: string): Promise<DeliveryManifest> {
   const manifestFile = path.join(dir, DELIVERY_MANIFEST);
-  let entries: Record<string, string> = {};
+  let entries: Record<string, Entry> = {};
   const text = await readFile(manifestFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
@@ -27,7 +36,7 @@ export async function openDeliveryManifest(dir: string): Promise<DeliveryManifes
   if (text !== undefined) {
     try {
       const parsed = JSON.parse(text) as { files?: unknown };
-      if (parsed.files && typeof parsed.files === 'object') entries = parsed.files as Record<string, string>;
+      if (parsed.files && typeof parsed.files === 'object') entries = parsed.files as Record<string, Entry>;
     } catch {
       // A damaged manifest protects nothing: every existing file is then treated as the user's.
       entries = {};
@@ -37,7 +46,7 @@ export async function openDeliveryManifest(dir: string): Promise<DeliveryManifes
   const key = (file: string) => path.relative(dir, file).split(path.sep).join('/');
 
   return {
-    async assertReplaceable(file) {
+    async assertReplaceable(file, source) {
       const current = await sha256File(file).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return undefined;
         throw err;
@@ -45,10 +54,13 @@ export async function openDeliveryManifest(dir: string): Promise<DeliveryManifes
       if (current === undefined) return;
       const known = entries[key(file)];
       if (known === undefined) throw new Error(`${file} already exists and photobatch did not create it; not replacing it (move it away or pick another --deliver folder)`);
-      if (known !== current) throw new Error(`${file} was changed after photobatch wrote it; not replacing it (delete it to have it delivered again)`);
+      if (known.sha256 !== current) throw new Error(`${file} was changed after photobatch wrote it; not replacing it (delete it to have it delivered again)`);
+      if (source !== undefined && known.source !== undefined && known.source !== source) {
+        throw new Error(`${file} is the delivered copy of ${known.source}, another photo with the same name; not replacing it with ${source}'s`);
+      }
     },
-    async record(file) {
-      entries[key(file)] = await sha256File(file);
+    async record(file, source) {
+      entries[key(file)] = { sha256: await sha256File(file), ...(source === undefined ? {} : { source }) };
       // One write at a time, each with every entry so far: the last one on disk is complete.
       saving = saving.catch(() => undefined).then(() => writeFileAtomic(manifestFile, `${JSON.stringify({ version: 1, files: entries }, null, 1)}\n`));
       await saving;

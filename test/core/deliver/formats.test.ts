@@ -66,3 +66,20 @@ describe('delivery by format', () => {
     expect(await readFile(bad, 'utf8')).toBe('not a jpeg at all');
   });
 });
+
+describe('two photos with one name', () => {
+  it('the second never replaces the first one’s delivered copy', async () => {
+    const a = await tempDir();
+    const b = await tempDir();
+    await image().jpeg().toFile(path.join(a, 'IMG_0001.jpg'));
+    await sharp({ create: { width: 20, height: 20, channels: 3, background: '#00f' } }).jpeg().toFile(path.join(b, 'IMG_0001.jpg'));
+    const d = createDeliverer({ dir: await tempDir() });
+    deliverers.push(d);
+    const [copy] = await d.deliver({ path: path.join(a, 'IMG_0001.jpg'), file: 'IMG_0001.jpg' }, fields, provenance);
+    const first = await readFile(copy!);
+    await expect(d.deliver({ path: path.join(b, 'IMG_0001.jpg'), file: 'IMG_0001.jpg' }, fields, provenance)).rejects.toThrow(/delivered copy of .*another photo with the same name/);
+    expect((await readFile(copy!)).equals(first)).toBe(true);
+    // The same photo again is an update, not a clash.
+    await expect(d.deliver({ path: path.join(a, 'IMG_0001.jpg'), file: 'IMG_0001.jpg' }, fields, provenance)).resolves.toEqual([copy]);
+  });
+});
