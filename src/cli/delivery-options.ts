@@ -32,7 +32,9 @@ export function parseDeliveryOptions(flags: Record<string, unknown>, cwd: string
   if (file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(path.resolve(cwd, file), 'utf8');
+      const bytes = readFileSync(path.resolve(cwd, file));
+      // Windows tools save "Unicode" text as UTF-16 with a byte-order mark; everything else is UTF-8.
+      text = bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.subarray(2).toString('utf16le') : bytes.toString('utf8');
     } catch {
       throw new UsageError(`Cannot read --vocabulary ${file}; check the path.`);
     }

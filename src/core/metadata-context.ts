@@ -106,8 +106,10 @@ function places(tags: Record<string, unknown>): string[] {
   return out;
 }
 
+/** MWG regions (Lightroom, digiKam, Picasa: `RegionList[].Name`) and Microsoft's (`Regions[].PersonDisplayName`). */
 function regionNames(info: unknown): string[] {
-  const list = (info as { RegionList?: unknown } | undefined)?.RegionList;
+  const i = info as { RegionList?: unknown; Regions?: unknown } | undefined;
+  const list = [...structs(i?.RegionList), ...structs(i?.Regions)];
   return structs(list)
     .filter((r) => r.Type === undefined || String(r.Type).toLowerCase() === 'face' || r.PersonDisplayName !== undefined)
     .map((r) => r.Name ?? r.PersonDisplayName)
