@@ -3,8 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 
 export const HAVE_EXIV2 = spawnSync('exiv2', ['--version']).status === 0;
-// CI installs exiv2 (.ci/run): there, a missing reader is a failure, not a silent skip.
-if (!HAVE_EXIV2 && process.env.CI) throw new Error('exiv2 is missing; .ci/run installs it from Debian (apt-get install exiv2)');
+// CI installs exiv2 (.ci/run sets PHOTOBATCH_REQUIRE_EXIV2): there, a missing reader is a failure, not a silent skip.
+if (!HAVE_EXIV2 && process.env.PHOTOBATCH_REQUIRE_EXIV2) throw new Error('exiv2 is missing; .ci/run installs it from Debian (apt-get install exiv2)');
 
 export function exiv2Version(): string {
   return HAVE_EXIV2 ? execFileSync('exiv2', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim() : 'missing';
