@@ -19,7 +19,7 @@ import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
 import { buildReport, type CostReport } from './report.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
-import { Budget } from './budget.js';
+import { SpendCaps } from './spend-caps.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
 
@@ -40,8 +40,10 @@ export interface BatchOptions {
   maxEdgeExplicit?: boolean;
   force?: boolean;
   rpm?: number;
-  /** Hard spending cap in USD for this run. */
+  /** Hard cap in USD on everything billed into outDir, across runs. */
   maxCostUsd?: number;
+  /** Hard cap in USD on what is billed into outDir per local calendar day. */
+  maxCostPerDayUsd?: number;
   /** Price of the requested model, for per-photo estimates and the budget. */
   price?: ModelPrice;
   /** Average completion tokens seen before, for the estimate at expected output length. */
@@ -150,7 +152,12 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const target = (w: number, h: number) =>
     opts.maxEdgeExplicit ? { width: opts.maxEdge, height: opts.maxEdge } : modelTargetSize(family, w, h, opts.maxEdge);
   const contactSheet = opts.contactSheet ?? true;
-  const budget = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd);
+  const caps = new SpendCaps({
+    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
+    ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: opts.maxCostPerDayUsd }),
+    history: journal.previous,
+  });
+  const budget = caps.active ? caps : undefined;
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
   const prepLimit = pLimit(Math.max(2, Math.min(4, os.availableParallelism())));
 
@@ -314,14 +321,15 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     journal.close();
   }
 
-  if (stopped?.reason === 'budget') {
+  if (stopped?.reason === 'budget' || stopped?.reason === 'daily_budget') {
     // Counted at the end: photos in flight when the cap was hit still finished.
     const ok = records.filter((r) => r.status === 'ok').length;
-    stopped = { reason: 'budget', message: `Budget reached after ${ok} photo${ok === 1 ? '' : 's'}; re-run with a higher --max-cost to continue` };
+    stopped = { reason: stopped.reason, message: caps.stopMessage(ok) };
   }
   const history = [...journal.previous, ...records];
   const report = buildReport({
     records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
+    requestedModel: opts.model, ...(budget ? { budget: budget.summary() } : {}),
   });
   const reportFile = await writeCostReport(opts.outDir, report);
   await writeCostCsv(opts.outDir, history);

@@ -37,7 +37,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
 
   if (opts.dryRun) {
-    const prices = await loadPrices({ offline: true, env: io.env });
+    const prices = await loadPrices({ offline: true, env: io.env, baseURL: opts.config.baseURL });
     const { estimateDryRun } = await import('../../core/dry-run.js');
     const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
       estimateDryRun({
@@ -70,7 +70,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       s.dim(`Key ${redactKey(apiKey)} · model ${opts.config.model}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')),
     );
 
-    const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env });
+    const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env, baseURL: opts.config.baseURL });
     if (prices.warning) info(s.dim(prices.warning));
     const price = findPrice(prices.models, opts.config.model);
     if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {

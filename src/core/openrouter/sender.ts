@@ -3,6 +3,8 @@ import { ApiError, interruptedError } from './api-error.js';
 import type { ChatBody, ChatSuccess, OpenRouterClient } from './client.js';
 import { FlowControl, type SleepFn, type Ticket } from './flow-control.js';
 import { retryDelayMs } from './retry-delay.js';
+import { addUsage, zeroUsage } from './usage.js';
+import type { Usage } from '../types.js';
 
 export interface SenderOptions {
   client: Pick<OpenRouterClient, 'chatCompletion'>;
@@ -34,6 +36,8 @@ export interface SendResult {
   attempts: number;
   /** max_tokens of the successful attempt (lower than requested after an affordability retry). */
   maxTokensUsed: number;
+  /** Billed usage of earlier attempts that failed (rare: billed failures are not retried), for the bill. */
+  failedUsage?: Usage;
 }
 
 export interface Sender {
@@ -128,8 +132,15 @@ export function createSender(opts: SenderOptions): Sender {
     let waits = 0;
     let maxTokens = body.max_tokens;
     let shrunk = false;
+    // Every billed answer belongs in the bill, including those of attempts that were retried.
+    let failedUsage: Usage | undefined;
+    let failedModel: string | undefined;
     const final = (err: ApiError): ApiError => {
       err.attempts = attempts;
+      if (failedUsage) {
+        err.usage = failedUsage;
+        if (failedModel !== undefined && err.model === undefined) err.model = failedModel;
+      }
       return err;
     };
 
@@ -146,13 +157,17 @@ export function createSender(opts: SenderOptions): Sender {
         const attemptBody = maxTokens === body.max_tokens ? body : { ...body, max_tokens: maxTokens };
         const result = await opts.client.chatCompletion(attemptBody, signal ? { signal } : {});
         flow.release(ticket, 'success');
-        return { result, attempts, maxTokensUsed: maxTokens };
+        return { result, attempts, maxTokensUsed: maxTokens, ...(failedUsage ? { failedUsage } : {}) };
       } catch (e) {
         if (!(e instanceof ApiError)) {
           flow.release(ticket, 'failure');
           throw e;
         }
         err = e;
+        if (err.usage) {
+          addUsage((failedUsage ??= zeroUsage()), err.usage);
+          failedModel = err.model ?? failedModel;
+        }
       }
 
       // Gate and limit change BEFORE the slot is released, so no waiter slips through in between.
