@@ -48,6 +48,13 @@ export interface BatchOptions {
   price?: ModelPrice;
   /** Average completion tokens seen before, for the estimate at expected output length. */
   expectedOutputTokens?: number;
+  /** Billed answers per photo seen before (re-asks), for the estimate. */
+  expectedRequestsPerPhoto?: number;
+  /**
+   * The `reasoning` field to send (see reasoning.ts) and its expected tokens. Part of the job fingerprint only when
+   * the user chose it (`inJob`), so the default setting does not make finished photos look new.
+   */
+  reasoning?: { field?: Record<string, unknown>; expectedTokens: number; inJob: boolean };
   /** Poll /key until credits return instead of stopping; the longest wait in ms. */
   waitForCreditsMs?: number;
   /** Extra request fields (e.g. modalities); part of the job fingerprint. */
@@ -100,7 +107,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const fallbackModels = opts.fallbackModels ?? [];
   const plan = typeof opts.prompt === 'string' ? planPrompt({ customPrompt: opts.prompt }) : opts.prompt;
   const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
-  const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
+  const jobExtra = plan.extra || opts.requestExtra || opts.reasoning?.inJob
+    ? { ...plan.extra, ...opts.requestExtra, ...(opts.reasoning?.inJob && opts.reasoning.field ? { reasoning: opts.reasoning.field } : {}) }
+    : undefined;
+  const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
   const journal = openJournal(opts.outDir);
   const records: ResultRecord[] = [];
@@ -113,6 +123,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const onHardAbort = () => hard.abort();
   opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
 
+  let creditDeadline: number | undefined;
   const sender = createSender({
     client: opts.client,
     concurrency: opts.concurrency,
@@ -122,11 +133,17 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     ...(opts.waitForCreditsMs === undefined
       ? {}
       : {
-          waitForCredits: (_err: ApiError, signal?: AbortSignal) =>
-            waitForCredits({
-              client: opts.client, intervalMs: opts.creditPollMs ?? 30_000, maxWaitMs: opts.waitForCreditsMs!,
+          // --wait-for-credits is one deadline for the whole run, counted from the first time credits ran out:
+          // later waits get what is left of it, so the run gives up when it says it will.
+          creditDeadline: () => (creditDeadline ??= Date.now() + opts.waitForCreditsMs!),
+          waitForCredits: (_err: ApiError, signal?: AbortSignal) => {
+            creditDeadline ??= Date.now() + opts.waitForCreditsMs!;
+            const left = Math.max(0, creditDeadline - Date.now());
+            return waitForCredits({
+              client: opts.client, intervalMs: Math.min(opts.creditPollMs ?? 30_000, Math.max(1, left)), maxWaitMs: left,
               ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }), signal: signal ?? hard.signal,
-            }),
+            });
+          },
         }),
     onEvent: (event) => emit({ type: 'sender', event }),
   });
@@ -145,7 +162,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   opts.stopSignal?.addEventListener('abort', onSoftStop, { once: true });
 
   const sizing = opts.maxEdgeExplicit ? `edge:${opts.maxEdge}` : `model:${opts.maxEdge}`;
-  const extraKey = requestExtra === undefined ? '' : JSON.stringify(requestExtra);
+  const extraKey = jobExtra === undefined ? '' : JSON.stringify(jobExtra);
   const jobFor = (prompt: string) =>
     jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
   const promptHash = jobFingerprint({ model: '', fallbackModels: [], prompt: plan.template, maxTokens: 0, sizing: '', quality: 0, extra: extraKey });
@@ -164,6 +181,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
+    ...(opts.reasoning ? { reasoningTokens: opts.reasoning.expectedTokens } : {}),
+    ...(opts.expectedRequestsPerPhoto === undefined ? {} : { expectedRequests: opts.expectedRequestsPerPhoto }),
     isStopped: () => stopped !== undefined, stop,
   };
   /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
@@ -258,7 +277,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       write({
         ...base, status: 'failed', attempts: outcome.attempts, ms: Date.now() - t0, sent, error: outcome.error,
         ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.model ? { model: outcome.model } : {}),
-        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }), at: new Date().toISOString(),
+        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }),
+        ...(outcome.estimate ? { image_tokens: outcome.estimate.imageTokens, estimated_cost_usd: outcome.estimate.expectedUsd } : {}),
+        at: new Date().toISOString(),
       });
       return;
     }

@@ -84,6 +84,7 @@ export function buildReport(input: ReportInput): CostReport {
       if (typeof cost === 'number' && cost !== 0) {
         billed += cost;
         failedBilled += cost;
+        if (estimated !== null) estimated = typeof r.estimated_cost_usd === 'number' ? estimated + r.estimated_cost_usd : null;
         const totals = (byModel[modelKey(r.model)] ??= { photos: 0, cost_usd: 0 });
         totals.cost_usd += cost;
       } else if (r.usage && cost === null) {

@@ -5,7 +5,7 @@ import type { ChatSuccess } from './openrouter/client.js';
 import type { Sender } from './openrouter/sender.js';
 import type { PreparedPhoto } from './images/prepare.js';
 import type { FamilyInfo } from './pricing/image-tokens.js';
-import { DEFAULT_EXPECTED_OUTPUT_TOKENS, estimatePhoto, type PhotoEstimate } from './pricing/estimate.js';
+import { estimatePhoto, expectedOutputTokens as expectedOutput, type PhotoEstimate } from './pricing/estimate.js';
 import type { ModelPrice } from './pricing/prices.js';
 import type { ParseResult } from './presets.js';
 import type { SpendCaps } from './spend-caps.js';
@@ -21,6 +21,10 @@ export interface SendContext {
   fallbackModels: readonly string[];
   maxTokens: number;
   expectedOutputTokens: number | undefined;
+  /** Reasoning tokens expected per answer when no history says otherwise. */
+  reasoningTokens?: number;
+  /** Billed answers per photo seen in history. */
+  expectedRequests?: number;
   requestExtra: Record<string, unknown> | undefined;
   parse: (raw: string) => ParseResult;
   signal: AbortSignal;
@@ -30,7 +34,7 @@ export interface SendContext {
 
 export type SendOutcome =
   | { status: 'ok'; result: ChatSuccess; parsed: Extract<ParseResult, { ok: true }>; usage: Usage; attempts: number; prepared: PreparedPhoto; estimate: PhotoEstimate }
-  | { status: 'failed'; error: RecordError; attempts: number; prepared: PreparedPhoto; usage?: Usage; raw?: string; model?: string }
+  | { status: 'failed'; error: RecordError; attempts: number; prepared: PreparedPhoto; usage?: Usage; raw?: string; model?: string; estimate?: PhotoEstimate }
   | { status: 'not_started' };
 
 /**
@@ -52,6 +56,7 @@ export async function sendPhoto(
   const spent: Usage = zeroUsage();
   let billedModel: string | undefined;
   let lastRaw: string | undefined;
+  let lastEstimate: PhotoEstimate | undefined;
 
   for (;;) {
     // A photo without a kept answer is not recorded: the re-run sends it again. One whose first answer was billed
@@ -59,8 +64,13 @@ export async function sendPhoto(
     if (ctx.isStopped()) return unaskedAgain();
     const estimate = estimatePhoto({
       price: ctx.price, family: ctx.family, width: prepared.width, height: prepared.height, promptText: prompt,
-      expectedOutputTokens: Math.min(ctx.maxTokens, ctx.expectedOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS), maxTokens: ctx.maxTokens,
+      expectedOutputTokens: expectedOutput({
+        maxTokens: ctx.maxTokens, ...(ctx.expectedOutputTokens === undefined ? {} : { history: ctx.expectedOutputTokens }),
+        ...(ctx.reasoningTokens === undefined ? {} : { reasoningTokens: ctx.reasoningTokens }),
+      }),
+      maxTokens: ctx.maxTokens, requests: ctx.expectedRequests ?? 1,
     });
+    lastEstimate ??= estimate;
     const reservation = ctx.budget ? await ctx.budget.reserve(estimate.worstUsd ?? Number.POSITIVE_INFINITY, ctx.signal) : undefined;
     if (ctx.budget && !reservation) {
       ctx.stop(ctx.budget.stopReason, ctx.budget.stopMessage());
@@ -132,7 +142,11 @@ export async function sendPhoto(
     const outcome: Extract<SendOutcome, { status: 'failed' }> = {
       status: 'failed', attempts, prepared, error: { kind, http_status: status, message: message.replace(/\s+/g, ' ').trim() },
     };
-    if (hasBilling(spent)) outcome.usage = spent;
+    if (hasBilling(spent)) {
+      outcome.usage = spent;
+      // A billed failure is part of the bill, so its estimate belongs next to it (estimate vs bill stays honest).
+      if (lastEstimate) outcome.estimate = lastEstimate;
+    }
     return outcome;
   }
 }

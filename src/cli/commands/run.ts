@@ -36,14 +36,28 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   const stats = historyStats(history, opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
 
+  const { planReasoning } = await import('../../core/reasoning.js');
+  /** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
+  const reasoningFor = (price: { reasoning?: import('../../core/reasoning.js').ModelReasoning } | undefined) => {
+    const plan = planReasoning(opts.config.model, opts.reasoning, price?.reasoning);
+    const maxTokens = opts.maxTokens + (opts.maxTokensExplicit ? 0 : plan.headroomTokens);
+    return { plan, maxTokens };
+  };
+  const historyEstimate = {
+    ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+    ...(stats.requestsPerPhoto === undefined ? {} : { historyRequestsPerPhoto: stats.requestsPerPhoto }),
+  };
+
   if (opts.dryRun) {
     const prices = await loadPrices({ offline: true, env: io.env, baseURL: opts.config.baseURL });
+    const dryPrice = findPrice(prices.models, opts.config.model);
+    const reasoning = reasoningFor(dryPrice);
     const { estimateDryRun } = await import('../../core/dry-run.js');
     const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
       estimateDryRun({
-        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: opts.maxTokens, maxEdge: opts.config.maxEdge,
-        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: findPrice(prices.models, opts.config.model),
-        ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: reasoning.maxTokens, maxEdge: opts.config.maxEdge,
+        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: dryPrice,
+        ...historyEstimate, reasoningTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0,
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
       }),
     );
@@ -61,6 +75,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   if (formatWarning) io.stderr.write(s.yellow(`Warning: ${formatWarning}`) + '\n');
 
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
+  const classifyHelpers = await import('../../core/openrouter/classify.js');
   const client = new OpenRouterClient({ apiKey, baseURL: opts.config.baseURL, timeoutMs: opts.timeoutMs });
   try {
     const key = await checkKey(client);
@@ -73,9 +88,17 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env, baseURL: opts.config.baseURL });
     if (prices.warning) info(s.dim(prices.warning));
     const price = findPrice(prices.models, opts.config.model);
-    if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
-      throw new UsageError(`--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
+    const capped = opts.maxCostUsd !== undefined || opts.maxCostPerDayUsd !== undefined;
+    if (capped && (price === undefined || price.prompt === null || price.completion === null)) {
+      const flag = opts.maxCostUsd !== undefined ? '--max-cost' : '--max-cost-per-day';
+      throw new UsageError(`${flag} needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
     }
+    // Said before anything is paid: without a listed price the estimates and the by-photo cost check are blind.
+    if (price === undefined && prices.source === 'live') {
+      io.stderr.write(s.yellow(`Warning: ${opts.config.model} is not listed by ${opts.config.baseURL}/models, so its price is unknown: estimates will say "unknown" (the bill still uses what is charged). Check the model id with \`photobatch models\`.`) + '\n');
+    }
+    const reasoning = reasoningFor(price);
+    if (reasoning.plan.note) info(s.dim(reasoning.plan.note));
 
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
@@ -84,10 +107,28 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       const warnings: string[] = [];
+      // Without a progress bar a long wait still says what it waits for and until when (never a silent hang).
+      let announcedUntil = 0;
+      const announceWait = (event: import('../../core/batch.js').BatchEvent) => {
+        if (event.type !== 'sender') return;
+        const e = event.event;
+        const { clock, waitText } = classifyHelpers;
+        if (e.type === 'gate' && e.untilMs - Date.now() >= 10_000 && e.untilMs - announcedUntil >= 10_000) {
+          announcedUntil = e.untilMs;
+          io.stderr.write(s.dim(`Waiting ${waitText(e.untilMs - Date.now())} (${e.reason === 'in_flight_budget' ? 'in-flight credit budget' : 'rate limit'}); resuming at ${clock(e.untilMs)}.`) + '\n');
+        } else if (e.type === 'waiting_for_credits') {
+          io.stderr.write(s.dim(`Out of credits: waiting for a top-up at https://openrouter.ai/settings/credits${e.untilMs === undefined ? '' : ` until ${clock(e.untilMs)}, then stopping`}.`) + '\n');
+        } else if (e.type === 'credits_back') {
+          io.stderr.write(s.dim('Credits are back; going on.') + '\n');
+        }
+      };
       try {
         const result = await runBatch({
           photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
-          prompt: opts.plan, maxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+          prompt: opts.plan, maxTokens: reasoning.maxTokens, contactSheet: opts.contactSheet,
+          reasoning: { ...(reasoning.plan.field ? { field: reasoning.plan.field } : {}), expectedTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0, inJob: opts.reasoningExplicit },
+          ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: opts.maxCostPerDayUsd }),
+          ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
           ...(sidecars ? { sidecars } : {}),
           ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
@@ -103,6 +144,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
               io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
             if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+            if (!progress && !opts.quiet) announceWait(event);
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
             if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
           },

@@ -194,7 +194,7 @@ export function classifyResponse(facts: ResponseFacts): ApiError {
     if (daily) {
       const resetAt = rateLimitResetAt(facts.headers, err) ?? nextUtcMidnight(now);
       const quota = /high-balance/i.test(apiMsg) ? '1,000' : /add 10 credits/i.test(apiMsg) ? '50' : '50 or 1,000';
-      message = `OpenRouter's daily quota for free models (${quota} requests a day) is used up ${said}; it resets at ${clock(resetAt, now)}. Re-run the same command then, or use a paid model (the id without ':free').`;
+      message = `OpenRouter's daily quota for free models (${quota} requests a day) is used up ${said}; it resets at ${clock(resetAt, now)} (${new Date(resetAt).toISOString()}). Re-run the same command then, or use a paid model (the id without ':free').`;
       result = stop('rate_limited', 'daily_quota', { resetAt });
     } else if (retryAfterMs !== null && retryAfterMs > MAX_HINTED_WAIT_MS) {
       const resumeAt = now + retryAfterMs;

@@ -20,6 +20,8 @@ export interface SenderOptions {
   random?: () => number;
   /** Resolves true when credits are back. Called once for all requests that ran out together. */
   waitForCredits?: (err: ApiError, signal?: AbortSignal) => Promise<boolean>;
+  /** When the credit wait gives up (epoch ms), for the progress line. */
+  creditDeadline?: () => number | undefined;
   onEvent?: (e: SenderEvent) => void;
 }
 
@@ -27,7 +29,7 @@ export type SenderEvent =
   | { type: 'retry'; kind: ErrorKind; status: number | null; delayMs: number; attempt: number }
   | { type: 'gate'; untilMs: number; reason: string }
   | { type: 'concurrency'; limit: number }
-  | { type: 'waiting_for_credits' }
+  | { type: 'waiting_for_credits'; untilMs?: number }
   | { type: 'credits_back' };
 
 export interface SendResult {
@@ -98,7 +100,8 @@ export function createSender(opts: SenderOptions): Sender {
    */
   async function awaitCredits(err: ApiError, signal: AbortSignal | undefined): Promise<boolean> {
     if (!credits) {
-      emit({ type: 'waiting_for_credits' });
+      const untilMs = opts.creditDeadline?.();
+      emit({ type: 'waiting_for_credits', ...(untilMs === undefined ? {} : { untilMs }) });
       const stop = new AbortController();
       const wait = { stop, waiters: 0, promise: Promise.resolve(false) };
       wait.promise = opts.waitForCredits!(err, AbortSignal.any([flow.stopSignal, stop.signal]))
@@ -181,7 +184,8 @@ export function createSender(opts: SenderOptions): Sender {
       const affordable = err.affordableTokens === undefined ? undefined : affordableMaxTokens(err.affordableTokens);
       const shrink = err.stopReason === 'out_of_credits' && affordable !== undefined && !shrunk &&
         affordable >= minUseful && affordable < maxTokens;
-      const waitCredits = err.stopReason === 'out_of_credits' && !shrink && opts.waitForCredits !== undefined &&
+      // A spent key limit can be raised (or resets daily) like credits can be topped up: /key shows both.
+      const waitCredits = (err.stopReason === 'out_of_credits' || err.stopReason === 'key_limit') && !shrink && opts.waitForCredits !== undefined &&
         waits < MAX_WAITS && !(signal?.aborted) && !flow.stopped;
       if (waitCredits) flow.pause();
       flow.release(ticket, 'failure');
@@ -218,6 +222,9 @@ export function createSender(opts: SenderOptions): Sender {
           throw final(e instanceof ApiError ? e : err);
         }
         if (back) continue;
+        if (!flow.stopped && !(signal?.aborted)) {
+          err.message = `${err.message} Waited for credits until the --wait-for-credits deadline and gave up.`;
+        }
       }
       throw final(err);
     }
