@@ -186,7 +186,8 @@ export function classifyResponse(facts: ResponseFacts): ApiError {
       message = outOfCredits;
       result = stop('out_of_credits', 'out_of_credits', afford ? { affordableTokens: Number(afford[1]) } : {});
     }
-  } else if (status === 403) {
+  } else if (status === 403 || (status >= 400 && status < 500 && status !== 429 && GEO_BLOCK.test(raw ?? ''))) {
+    // A provider's geo-block is not about the photo whatever status wraps it (Google's arrives as 400).
     ({ message, result } = classify403());
   } else if (status === 429) {
     const daily = /free-models-per-day/i.test(apiMsg) || limitSource === 'openrouter_free_tier_daily';
