@@ -50,7 +50,10 @@ export const EXPECTED_REASONING_TOKENS: Record<ReasoningEffort, number> = {
 export function knownReasoning(model: string): ModelReasoning | undefined {
   const name = model.trim().toLowerCase().replace(/:[^/]*$/, '');
   const id = name.slice(name.lastIndexOf('/') + 1);
-  if (/^claude-(?:opus-5\.5|fable-5|sonnet-5\.5|haiku-5\.5|5\.5-)/.test(id)) return { defaultEnabled: true, mandatory: true };
+  // Anthropic's effort levels are low…max (output_config.effort); there is no 'minimal'.
+  if (/^claude-(?:opus-5\.5|fable-5|sonnet-5\.5|haiku-5\.5|5\.5-)/.test(id)) {
+    return { defaultEnabled: true, mandatory: true, supportedEfforts: ['low', 'medium', 'high', 'xhigh', 'max'] };
+  }
   if (/^claude-(?:opus|sonnet|haiku)-5(?![.\d])|^claude-5-/.test(id)) return { defaultEnabled: true, mandatory: false };
   if (/^o[134](-|$)/.test(id)) return { defaultEnabled: true, mandatory: true, supportedEfforts: ['low', 'medium', 'high'] };
   const gpt = /^gpt-(\d+)(?:\.(\d+))?/.exec(id);

@@ -216,3 +216,40 @@ describe('every 403 is classified by what it is', () => {
     expect(r.stderr).toMatch(/asks to wait 3 h 0 min .* re-run the same command after \d{2}:\d{2}/);
   });
 });
+
+describe('reasoning and waits', () => {
+  it('sends an explicit reasoning setting: off where allowed, the lowest effort with headroom where not', async () => {
+    const GPT5MINI = { id: 'openai/gpt-5-mini', pricing: { prompt: '0.00000025', completion: '0.000002' }, architecture: { input_modalities: ['text', 'image'], output_modalities: ['text'] } };
+    await start({ models: [LISTED, GPT5MINI] });
+    const dir = await makePhotoFolder(1);
+    const flash = await runCli(['run', dir, '-o', await tempDir('photobatch-out-'), '-m', MODEL, '--no-contact-sheet'], { env: env() });
+    expect(flash.code, flash.stderr).toBe(0);
+    const gpt = await runCli(['run', dir, '-o', await tempDir('photobatch-out-'), '-m', 'openai/gpt-5-mini', '--no-contact-sheet'], { env: env() });
+    expect(gpt.code, gpt.stderr).toBe(0);
+    const high = await runCli(['run', dir, '-o', await tempDir('photobatch-out-'), '-m', 'openai/gpt-5-mini', '--reasoning', 'high', '--max-tokens', '4000', '--no-contact-sheet'], { env: env() });
+    expect(high.code, high.stderr).toBe(0);
+    const [a, b, c] = server.chatRequests().map((r) => r.body);
+    expect(a).toMatchObject({ reasoning: { enabled: false }, max_tokens: 512 });
+    expect(b).toMatchObject({ reasoning: { effort: 'minimal' }, max_tokens: 512 + 64 });
+    expect(c).toMatchObject({ reasoning: { effort: 'high' }, max_tokens: 4000 });
+    const bad = await runCli(['run', dir, '--reasoning', 'lots', '--dry-run'], { env: env() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid --reasoning "lots"/);
+  });
+
+  it('--wait-for-credits gives up at its deadline, saying so, and shows the wait meanwhile', async () => {
+    await start({
+      handler: () => ({ status: 402, body: { error: { code: 402, message: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits', metadata: { limit_source: 'openrouter_credits' } } } }),
+      // The preflight sees credit left; every later look finds none.
+      key: (n) => ({ body: { data: { limit: 5, limit_remaining: n === 1 ? 3 : 0 } } }),
+    });
+    const dir = await makePhotoFolder(2);
+    const out = await tempDir('photobatch-out-');
+    const t0 = Date.now();
+    const r = await run(dir, out, ['--wait-for-credits', '2s']);
+    expect(r.code).toBe(4);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r.stderr).toMatch(/Out of credits: waiting for a top-up .* until \d{2}:\d{2} local time, then stopping/);
+    expect(r.stderr).toMatch(/gave up/);
+  });
+});
