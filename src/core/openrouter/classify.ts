@@ -26,6 +26,7 @@ const PRIVACY_URL = 'https://openrouter.ai/settings/privacy';
  * line). A longer hint stops the run with the time to re-run, instead of a silent hang (README, Troubleshooting).
  */
 export const MAX_HINTED_WAIT_MS = 15 * 60_000;
+const NO_VISION = /image input is not supported|does not support images|vision add-on is not loaded/i;
 // Provider geo-blocks arrive as 403 "Provider returned error" with the reason in metadata.raw (openrouter-api.md §4.1).
 const GEO_BLOCK = /unsupported_country|country, region, or territory|location is not supported|region_restricted/i;
 const IMAGE_TYPES = new Set(['invalid_image', 'unsupported_image_format', 'image_too_small', 'image_download_failed']);
@@ -189,6 +190,14 @@ export function classifyResponse(facts: ResponseFacts): ApiError {
   } else if (status === 403 || (status >= 400 && status < 500 && status !== 429 && GEO_BLOCK.test(raw ?? ''))) {
     // A provider's geo-block is not about the photo whatever status wraps it (Google's arrives as 400).
     ({ message, result } = classify403());
+  } else if (status === 429 && (str(err?.type) === 'budget_exceeded' || /budget has been exceeded/i.test(apiMsg))) {
+    // LiteLLM proxies answer a spent budget with 429 type budget_exceeded: not a rate limit (openrouter-api.md §16).
+    message = `The proxy at this base URL has spent its budget ${said}; raise the key's or team's budget on the proxy, then re-run the same command.`;
+    result = stop('out_of_credits', 'out_of_credits');
+  } else if (NO_VISION.test(apiMsg) || NO_VISION.test(raw ?? '')) {
+    // llama.cpp without --mmproj (500), LM Studio text-only models (200 with a string error): every photo would fail.
+    message = `The model cannot read images on this server ${said}; load a vision model (llama.cpp: --mmproj; LM Studio: a VLM) or choose one with \`photobatch models\`.`;
+    result = stop('model_unavailable', 'model_unavailable');
   } else if (status === 429) {
     const daily = /free-models-per-day/i.test(apiMsg) || limitSource === 'openrouter_free_tier_daily';
     const sharedPool = limitSource === 'upstream_provider_shared_pool' || /rate-limited upstream/i.test(raw ?? '');
