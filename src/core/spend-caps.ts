@@ -60,6 +60,7 @@ export class SpendCaps {
   #blocked: 'budget' | 'daily_budget' = 'budget';
   /** Billed into the folder before this run, and by this run (settled). */
   #before: number;
+  #settled = 0;
 
   constructor(opts: SpendCapsOptions) {
     this.maxCostUsd = opts.maxCostUsd;
@@ -112,6 +113,7 @@ export class SpendCaps {
 
   /** Turns a reservation into what was billed (null = unknown: the worst case counts). */
   settle(res: CapReservation, billedUsd: number | null): void {
+    this.#settled += billedUsd ?? 0;
     if (res.total) this.#total!.settle(res.total, billedUsd);
     if (res.daily) res.daily.budget.settle(res.daily.r, billedUsd);
   }
@@ -126,7 +128,7 @@ export class SpendCaps {
   }
 
   summary(): SpendSummary {
-    const s: SpendSummary = { spent_usd: this.#total ? this.#total.spentUsd : this.#before };
+    const s: SpendSummary = { spent_usd: this.#total ? this.#total.spentUsd : this.#before + this.#settled };
     if (this.maxCostUsd !== undefined) s.cap_usd = this.maxCostUsd;
     if (this.maxCostPerDayUsd !== undefined) {
       const daily = this.#today()!;
