@@ -107,3 +107,12 @@ describe('spend caps per folder and per day', () => {
     expect(caps.summary().day_spent_usd).toBeCloseTo(0.0008, 12);
   });
 });
+
+describe('the summary reads the bill against the estimate the natural way', () => {
+  test('positive when the bill is above the estimate', async () => {
+    const { percentDiff } = await import('../../src/cli/format.js');
+    expect(percentDiff(0.011, 0.01)).toBe('+10.0%');
+    expect(percentDiff(0.009, 0.01)).toBe('−10.0%');
+    expect(percentDiff(0, 0)).toBe('±0%');
+  });
+});
