@@ -253,3 +253,16 @@ describe('reasoning and waits', () => {
     expect(r.stderr).toMatch(/gave up/);
   });
 });
+
+describe('prices come from the endpoint they describe', () => {
+  it('a model missing from /models is warned about before anything is paid', async () => {
+    await start();
+    const dir = await makePhotoFolder(1);
+    const r = await runCli(['run', dir, '-o', await tempDir('photobatch-out-'), '-m', 'acme/unlisted-vision', '--no-contact-sheet'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const warning = r.stderr.indexOf('acme/unlisted-vision is not listed by');
+    expect(warning).toBeGreaterThanOrEqual(0);
+    // Before the first photo's result is summarised.
+    expect(warning).toBeLessThan(r.stderr.indexOf('photobatch:'));
+  });
+});
