@@ -91,6 +91,15 @@ describe('classifyResponse', () => {
     expect(e.stopReason).toBe('daily_quota');
   });
 
+  test("fallback_models suggestions and the provider's own reason are in the one-line message", () => {
+    const e = classify(404, envelope(404, 'Model deprecated', undefined, { availability: { code: 'model_deprecated', retryable: false, fallback_models: ['openai/gpt-4.1'] } }), {}, 'openrouter/quasar-alpha');
+    expect(e.message).toContain('OpenRouter suggests: openai/gpt-4.1');
+    expect(e.fallbackModels).toEqual(['openai/gpt-4.1']);
+    const p = classify(400, envelope(400, 'Provider returned error', { provider_name: 'Crucible', raw: "Model 'moonshotai/kimi-k2.6' supports at most 1 image per prompt." }));
+    expect(p.message).toContain("[Crucible: Model 'moonshotai/kimi-k2.6' supports at most 1 image per prompt.]");
+    expect(p.message).not.toMatch(/\n/);
+  });
+
   test('model-unavailable messages name the model and the way out', () => {
     const e = classify(404, envelope(404, 'No endpoints found'), {}, 'acme/gone-model');
     expect(e.message).toContain('acme/gone-model');
