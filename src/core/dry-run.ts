@@ -47,6 +47,10 @@ export interface DryRunEstimate {
   unreadable: number;
   expectedOutputTokens: number;
   expectedOutputSource: 'history' | 'default';
+  /** Reasoning tokens counted in expectedOutputTokens when no history says otherwise (0 when reasoning is off). */
+  expectedReasoningTokens: number;
+  /** Billed answers expected per photo (above 1 when earlier runs had to ask again). */
+  requestsPerPhoto: number;
   totals: {
     imageTokens: number;
     promptTokens: number;
@@ -112,6 +116,8 @@ export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimat
     unreadable: photos.length - readable,
     expectedOutputTokens,
     expectedOutputSource: opts.historyOutputTokens === undefined ? 'default' : 'history',
+    expectedReasoningTokens: opts.historyOutputTokens === undefined ? (opts.reasoningTokens ?? 0) : 0,
+    requestsPerPhoto: opts.historyRequestsPerPhoto ?? 1,
     totals: {
       imageTokens,
       promptTokens,

@@ -62,7 +62,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       }),
     );
     if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, prices: { source: prices.source, date: prices.date } }, null, 2) + '\n');
-    if (!opts.quiet) io.stderr.write(renderDryRun(estimate, { source: prices.source, date: prices.date }, opts, color));
+    if (reasoning.plan.note && !opts.quiet) io.stderr.write(s.dim(reasoning.plan.note) + '\n');
+    if (!opts.quiet) io.stderr.write(renderDryRun(estimate, { source: prices.source, date: prices.date }, { ...opts, maxTokens: reasoning.maxTokens }, color));
     return ExitCode.ok;
   }
 
