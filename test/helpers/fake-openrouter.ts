@@ -33,7 +33,8 @@ export interface FakeRequest {
 
 export type FakeFault =
   | '429' | '429-reset-header' | '402-credits' | '402-inflight' | '500' | '502' | '503' | '504' | '524' | '529' | '408'
-  | 'drop' | 'non-json' | '200-error' | '200-choice-error' | 'empty' | 'slow';
+  | 'drop' | 'non-json' | '200-error' | '200-choice-error' | 'empty' | 'slow'
+  | 'refusal' | 'length-empty' | '429-body-only' | '403-key-limit' | '403-region' | '404-no-allowed-providers';
 
 export interface FakeOptions {
   latencyMs?: number;
@@ -76,7 +77,7 @@ export interface FakeServer {
   /** Chat requests being handled right now, and the most ever at once. */
   inFlight: number;
   maxInFlight: number;
-  /** Successful generations answered (what a real account would be charged for). */
+  /** Answers a real account would be charged for: successes, and scripted answers whose usage carries a cost. */
   billed: { id: string; cost: number; model: string }[];
   reset(): void;
   close(): Promise<void>;
@@ -247,6 +248,13 @@ export const faultReplies: Record<FakeFault, (req: FakeRequest) => FakeReply> = 
     },
   }),
   slow: () => ({ delayMs: 2000 }),
+  // Billed answers without a caption, and the real-world error shapes (openrouter-api.md §2.3, §4).
+  refusal: (req) => billedReplies.refusal(req, 1000, 12, 0.0001),
+  'length-empty': (req) => billedReplies.reasoningExhausted(req, 1000, 0.0002),
+  '429-body-only': () => errorReplies.bodyOnlyRetryAfter(1),
+  '403-key-limit': () => errorReplies.keyLimit403('daily'),
+  '403-region': () => errorReplies.regionBlock(),
+  '404-no-allowed-providers': () => errorReplies.noAllowedProviders(),
 };
 
 const DEFAULT_KEY = {
@@ -313,6 +321,16 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     return { status: 429, headers, body: err(429, `Rate limit exceeded: limit_rpm/${model}`, { headers, provider_name: null }) };
   };
 
+  /** A scripted answer that carries a charge (a billed refusal, an empty answer after reasoning, BYOK) is billed too. */
+  function chargeScripted(body: unknown) {
+    const b = body as { id?: unknown; model?: unknown; usage?: { cost?: unknown; is_byok?: unknown; cost_details?: { upstream_inference_cost?: unknown } } } | null;
+    const u = b?.usage;
+    if (!u) return;
+    const fee = typeof u.cost === 'number' ? u.cost : 0;
+    const upstream = u.is_byok === true && typeof u.cost_details?.upstream_inference_cost === 'number' ? u.cost_details.upstream_inference_cost : 0;
+    if (fee + upstream > 0) state.billed.push({ id: String(b?.id ?? ''), cost: fee + upstream, model: String(b?.model ?? '') });
+  }
+
   async function reply(res: http.ServerResponse, r: FakeReply, fallback: () => { headers?: Record<string, string>; body: unknown }) {
     if (r.delayMs) await wait(r.delayMs);
     if (closed || res.destroyed) return;
@@ -320,7 +338,10 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     if (r.hang) return;
     const status = r.status ?? 200;
     if (r.rawBody !== undefined) return send(res, status, undefined, { 'content-type': 'text/plain', ...r.headers }, r.rawBody);
-    if (r.body !== undefined) return send(res, status, r.body, r.headers);
+    if (r.body !== undefined) {
+      chargeScripted(r.body);
+      return send(res, status, r.body, r.headers);
+    }
     if (status >= 300) return send(res, status, err(status, http.STATUS_CODES[status] ?? 'Error'), r.headers);
     const ok = fallback();
     send(res, status, ok.body, { ...ok.headers, ...r.headers });
