@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../core/batch.js';
 import type { CliIO } from './io.js';
 import { usd } from './format.js';
-import { waitText } from '../core/openrouter/classify.js';
+import { waitText } from '../core/time-text.js';
 
 function timeOfDay(ms: number): string {
   const d = new Date(ms);

@@ -76,7 +76,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   if (formatWarning) io.stderr.write(s.yellow(`Warning: ${formatWarning}`) + '\n');
 
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
-  const classifyHelpers = await import('../../core/openrouter/classify.js');
+  const classifyHelpers = await import('../../core/time-text.js');
   const client = new OpenRouterClient({ apiKey, baseURL: opts.config.baseURL, timeoutMs: opts.timeoutMs });
   try {
     const key = await checkKey(client);
