@@ -69,7 +69,8 @@ export function findBodyError(body: unknown): Json | null {
 
 /** Single line, bounded, so API text can go into a one-line message. */
 export function oneLine(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Control characters (ANSI escapes included) from a server never reach the terminal.
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

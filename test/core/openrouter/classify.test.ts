@@ -166,3 +166,9 @@ describe('classifyTransportError', () => {
     expect(classifyTransportError(new Error('aborted'), { ...ctx, deadlineSignal: deadline })).toMatchObject({ kind: 'timeout' });
   });
 });
+
+test("a provider's raw reason cannot put control characters on the terminal", () => {
+  const e = classifyResponse({ status: 400, headers: {}, body: { error: { code: 400, message: 'Provider returned error', metadata: { provider_name: 'X', raw: 'bad\u001b[2J\u0007 thing' } } }, now: NOW });
+  expect(e.message).not.toMatch(/[\u0000-\u001f]/);
+  expect(e.message).toContain('[X: bad [2J thing]');
+});
