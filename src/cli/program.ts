@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
+import { addEndpointOptions } from './endpoint-options.js';
 
 export interface ProgramState {
   exitCode: number;
@@ -69,7 +70,8 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--no-progress', 'no progress bar')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
-    .addHelpText('after', CONFIG_HELP)
+    .addHelpText('after', CONFIG_HELP);
+  addEndpointOptions(program.commands.at(-1)!)
     .action(async (inputs: string[], flags: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');
       state.exitCode = await runCommand(inputs, flags, io);
