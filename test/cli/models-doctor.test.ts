@@ -164,7 +164,7 @@ describe('photobatch doctor', () => {
     expect(run.stderr).toBe('');
     const doc = JSON.parse(run.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'key_source', 'key', 'prices', 'images']);
+    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'server', 'key_source', 'key', 'prices', 'images']);
     const byName = Object.fromEntries(doc.checks.map((c: { name: string }) => [c.name, c]));
     expect(byName.key_source.data).toEqual({ source: 'dotenv', redacted: 'sk-or-v1-ab1…' });
     expect(byName.key).toMatchObject({ status: 'warn', data: { valid: true, limit: 10, limit_remaining: 7.5, usage_daily: 0.12, usage_monthly: 3.4, is_free_tier: true } });

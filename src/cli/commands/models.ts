@@ -28,6 +28,9 @@ export async function modelsCommand(flags: ModelsFlags, io: CliIO): Promise<numb
     env: io.env,
     dotenv: readDotenv(io.cwd),
   });
+  const { detectServer } = await import('../../core/endpoints/kind.js');
+  const server = await detectServer(config.baseURL, { apiKey: config.apiKey });
+  if (server.kind !== 'openrouter') return (await import('./models-local.js')).localModelsCommand(server, config, flags, io);
   const { loadPrices } = await import('../../core/pricing/prices.js');
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
   // The key is optional for /models; it is sent when set so proxies that require auth still answer.

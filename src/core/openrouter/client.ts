@@ -48,7 +48,7 @@ export interface ChatSuccess {
   /** Data URLs from `message.images` (image-output models). */
   images: string[];
   /** The `service_tier` that served the request (openrouter-api.md §15), null when the answer names none. */
-  serviceTier: string | null;
+  serviceTier?: string | null;
   /** Where usage.cost_usd came from; absent when it is null. */
   costSource?: CostSource;
   raw: unknown;
