@@ -11,9 +11,10 @@ export function tierEstimateLine(model: string, tier: Tier, standardUsd: number 
 }
 
 /** Run summary: photos per served tier and what flex saved. */
-export function tierSummaryLine(s: TierSummary): string | undefined {
+export function tierSummaryLine(s: TierSummary, flexAsked: boolean): string | undefined {
   const entries = Object.entries(s.photos);
-  if (entries.length === 0 || (entries.length === 1 && (entries[0]![0] === 'unknown' || entries[0]![0] === 'default') && !s.photos.flex)) return undefined;
+  // Without a flex request, a run served at the default tier has nothing to say about tiers.
+  if (entries.length === 0 || (!flexAsked && !s.photos.flex)) return undefined;
   const served = entries.map(([t, n]) => `${n} at ${t === 'default' ? 'standard' : t}`).join(', ');
   const saved = s.photos.flex ? ` · flex saved ${usd(s.savedUsd)} against standard prices (${usd(s.flexBilledUsd)} billed instead of ${usd(s.flexAtStandardUsd)})` : '';
   return `Tiers: ${served}${saved}`;

@@ -129,7 +129,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
           const { summarizeTiers } = await import('../../core/tiers/flex.js');
           const { tierSummaryLine } = await import('../render-tiers.js');
-          const tiers = tierSummaryLine(summarizeTiers(result.records, price));
+          const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
         }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
