@@ -41,6 +41,23 @@ afterEach(async () => {
 });
 
 describe('--tier flex and :floor', () => {
+  it('models shows the flex price where one is published and marks unknown image pricing or tier support', async () => {
+    const others = [
+      { id: 'anthropic/claude-sonnet-4.5', pricing: { prompt: '0.000003', completion: '0.000015' }, architecture: { input_modalities: ['text', 'image'], output_modalities: ['text'] } },
+      { id: 'acme/mystery-vision', pricing: { prompt: '0.000001', completion: '0.000001' }, architecture: { input_modalities: ['text', 'image'], output_modalities: ['text'] } },
+    ];
+    server = await startFakeOpenRouter({ models: [LISTED, ...others] });
+    const run = await runCli(['models', '--json'], { env: env() });
+    const rows = Object.fromEntries(JSON.parse(run.stdout).map((r: any) => [r.id, r]));
+    expect(rows[MODEL]).toMatchObject({ flex: 'flex', image_pricing_known: true });
+    expect(rows[MODEL].flex_per_photo_usd).toBeCloseTo(rows[MODEL].per_photo_usd / 2, 12);
+    expect(rows['anthropic/claude-sonnet-4.5']).toMatchObject({ flex: 'none', flex_per_photo_usd: null, image_pricing_known: true });
+    expect(rows['acme/mystery-vision']).toMatchObject({ flex: 'unknown', image_pricing_known: false });
+    const table = await runCli(['models'], { env: env() });
+    expect(table.stdout).toMatch(/FLEX\/PHOTO\s+NOTES/);
+    expect(table.stdout).toMatch(/acme\/mystery-vision .*\?\s+image pricing unknown; tier support unknown/);
+  });
+
   it('asks for flex, records the tier served, bills at flex, and the dry-run flex estimate matches the bill', async () => {
     server = await startFakeOpenRouter({ models: [LISTED], cost: costOf, promptTokens, completionTokens: COMPLETION_TOKENS, flex: { ratio: 0.5 } });
     const photos = await makePhotoFolder(6);

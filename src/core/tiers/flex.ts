@@ -28,6 +28,16 @@ export function flexRatio(model: string): number | null {
   return /^(openai|google)\//.test(id) ? 0.5 : null;
 }
 
+/**
+ * What is known of a model's flex tier: 'flex' (a published flex price), 'none' (its provider sells no flex tier:
+ * service-tiers.mdx lists only OpenAI and Google with flex, SpaceXAI with priority only, Anthropic with neither), or
+ * 'unknown' (served through other providers, whose tiers the list does not show).
+ */
+export function flexSupport(model: string): 'flex' | 'none' | 'unknown' {
+  if (flexRatio(model.replace(/:floor$/i, '')) !== null) return 'flex';
+  return /^~?(anthropic|x-ai|spacexai)\//i.test(model.trim()) ? 'none' : 'unknown';
+}
+
 /** `-m model:floor` admits flex endpoints too; `--tier flex` asks for them. Either may be served at either tier. */
 export function mayServeFlex(model: string, tier: Tier): boolean {
   return tier === 'flex' || /:floor$/i.test(model.trim());
