@@ -5,24 +5,13 @@
 import pLimit from 'p-limit';
 import type { PhotoRef } from '../types.js';
 import { readImageHeader } from '../images/header.js';
+import { seededRandom } from '../seeded-random.js';
 
 export interface SampleCandidate {
   photo: PhotoRef;
   format: string;
   orientation: 'landscape' | 'portrait' | 'square';
   size: 'small' | 'medium' | 'large';
-}
-
-/** Seeded PRNG (mulberry32): small, fast, and the same sequence on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Reads each header (no decode); unreadable files are left out of the sample (they would fail for every model). */
