@@ -136,8 +136,9 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--json', 'print the checks as one JSON document on stdout')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addOption(new Option('--server <kind>', 'what --base-url is (default: detected)').choices(['openrouter', 'ollama', 'lmstudio', 'vllm', 'llamacpp', 'litellm', 'generic']))
     .addHelpText('after', CONFIG_HELP)
-    .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string }) => {
+    .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string; server?: import('../core/endpoints/kind.js').ServerKind }) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       state.exitCode = await doctorCommand(flags, io);
     });
