@@ -76,6 +76,9 @@ describe('--tier flex and :floor', () => {
     expect(lines.reduce((a, l) => a + l.usage.cost_usd, 0)).toBeCloseTo(billed(), 12);
     // The estimate counts the same tokens the fake bills: flex estimate and bill agree.
     expect(billed()).toBeCloseTo(est.tiers.flex_usd, 9);
+    // The run's own estimate is at the tier that served each photo, so it matches too.
+    const rep = JSON.parse(await readFile(path.join(out, 'cost-report.json'), 'utf8'));
+    expect(rep.cost_usd.estimated).toBeCloseTo(billed(), 9);
     expect(run.stderr).toMatch(/Tiers: 6 at flex · flex saved \$[\d.]+ against standard prices/);
     expect(run.stderr).toMatch(/tier flex \(fallback: standard\)/);
   });
