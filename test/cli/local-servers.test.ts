@@ -140,7 +140,30 @@ describe('local and proxy servers, no key', () => {
     const stopped = await runCli(['run', photos, '-o', await tempDir(), '-m', 'gpt-4o-mini', '--no-progress', '--no-vision-check', '--api-key', 'k', '-c', '1'], { env: env() });
     expect(stopped.code).toBe(4);
     expect(stopped.stderr).toMatch(/LiteLLM says the budget is spent \(429: Budget has been exceeded!/);
-    expect(spent.chatRequests()).toHaveLength(1);
+    // The stop lands while at most one more request was under way; no photo is retried.
+    expect(spent.chatRequests().length).toBeLessThanOrEqual(2);
+  });
+
+  it('LiteLLM: the billed vision probe counts against --max-cost', async () => {
+    const prices = ['--price-in', '100', '--price-out', '400', '--max-tokens', '50'];
+    // What one photo may cost at worst, and what the probe really costs on this proxy.
+    const dry = JSON.parse((await runCli(['run', photos, '-m', 'gpt-4o-mini', '--dry-run', '--json', ...prices], { env: { OPENROUTER_BASE_URL: 'http://127.0.0.1:1/v1' } })).stdout);
+    const worst = dry.totals.worstUsd / 3;
+    const first = await startFakeLiteLlm({ pricePerMillion: { in: 100, out: 400 } });
+    server = first;
+    await runCli(['run', photos, '-o', await tempDir(), '-m', 'gpt-4o-mini', '--no-progress', ...prices, '--max-cost', '0.0000001'], { env: env() });
+    const probe = first.spentUsd();
+    expect(first.chatRequests()).toHaveLength(1);
+    await first.close();
+
+    // Room for one photo's worst case, but not once the probe is paid: no photo may start.
+    const lite = await startFakeLiteLlm({ pricePerMillion: { in: 100, out: 400 } });
+    server = lite;
+    const run = await runCli(['run', photos, '-o', out, '-m', 'gpt-4o-mini', '--no-progress', ...prices, '--max-cost', (worst + probe / 2).toFixed(9)], { env: env() });
+    expect(run.stderr).toMatch(/one-image probe/);
+    expect(run.code).toBe(4);
+    expect(lite.chatRequests()).toHaveLength(1);
+    expect(run.stderr).toMatch(/Budget reached after 0 photos/);
   });
 
   it('self-priced: --price-in/--price-out price every answer from its tokens, and --max-cost holds', async () => {

@@ -80,8 +80,11 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       : `Server: ${endpoint.server.name} at ${endpoint.server.baseURL} · model ${opts.config.model} · ${endpoint.priceLabel}${apiKey ? ` · key ${redactKey(apiKey)}` : ''}`));
     for (const n of endpoint.notes) info(s.dim(n));
     if (!openRouter && opts.endpoint.tier.tier === 'flex') io.stderr.write(s.yellow(`Warning: --tier flex is an OpenRouter option; ${endpoint.server.name} ignores it.`) + '\n');
+    // The probe image may be billed (LiteLLM, self-priced): it counts against --max-cost like any request.
+    let probeUsd = 0;
     if (!openRouter && opts.endpoint.visionCheck) {
       const verdict = await ensureVision(endpoint, opts.config.model);
+      probeUsd = verdict?.probe?.usage.cost_usd ?? 0;
       if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
     }
     const price = endpoint.priceOf(opts.config.model);
@@ -106,7 +109,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
+          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
           // Credits are polled on OpenRouter's /key, which no other server has.
           ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
           ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),

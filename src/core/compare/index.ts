@@ -65,7 +65,8 @@ export async function runCompare(opts: CompareOptions): Promise<CompareResult> {
     }
     if (opts.visionCheck) {
       try {
-        await ensureVision(opts.endpoint, model);
+        // A billed probe is part of what this comparison spent.
+        spent += (await ensureVision(opts.endpoint, model))?.probe?.usage.cost_usd ?? 0;
       } catch (err) {
         if (!(err instanceof PhotobatchError)) throw err;
         notes[model] = err.message;

@@ -8,7 +8,7 @@ import { headerValue, type HeaderBag } from '../openrouter/retry-delay.js';
 import { rec } from './probe-http.js';
 
 const flat = (s: string, max = 200) => {
-  const t = s.replace(/\s+/g, ' ').trim();
+  const t = s.replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 };
 

@@ -103,7 +103,8 @@ export async function probeVision(
     ] }],
     max_tokens: opts.maxTokens ?? 64,
   });
-  const answer = result.content.replace(/\s+/g, ' ').trim().slice(0, 200);
+  // Shown on the terminal: no control characters from the server, bounded length.
+  const answer = result.content.replace(/\s+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim().slice(0, 200);
   const pass = judgeProbeAnswer(answer, colours);
   return {
     vision: pass, source: 'one-image probe',
