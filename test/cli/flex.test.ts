@@ -124,6 +124,15 @@ describe('--tier flex and :floor', () => {
     expect(server.chatRequests()).toHaveLength(0);
   });
 
+  it('a model OpenRouter lists without image input is refused before any photo is sent', async () => {
+    const text = { id: 'meta-llama/llama-3.1-8b-instruct', pricing: { prompt: '0.00000002', completion: '0.00000005' }, architecture: { input_modalities: ['text'], output_modalities: ['text'] } };
+    server = await startFakeOpenRouter({ models: [LISTED, text] });
+    const run = await runCli(['run', await makePhotoFolder(2), '-o', out, '-m', text.id, '--no-progress'], { env: env() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/meta-llama\/llama-3\.1-8b-instruct takes text input on OpenRouter, not images; no photo was sent/);
+    expect(server.chatRequests()).toHaveLength(0);
+  });
+
   it('-m model:floor is accepted and priced; no tier is forced, and the tier that served is recorded', async () => {
     server = await startFakeOpenRouter({ models: [LISTED], cost: costOf, promptTokens, completionTokens: COMPLETION_TOKENS, flex: {} });
     const photos = await makePhotoFolder(2);

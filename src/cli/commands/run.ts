@@ -82,7 +82,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     if (!openRouter && opts.endpoint.tier.tier === 'flex') io.stderr.write(s.yellow(`Warning: --tier flex is an OpenRouter option; ${endpoint.server.name} ignores it.`) + '\n');
     // The probe image may be billed (LiteLLM, self-priced): it counts against --max-cost like any request.
     let probeUsd = 0;
-    if (!openRouter && opts.endpoint.visionCheck) {
+    if (opts.endpoint.visionCheck) {
       const verdict = await ensureVision(endpoint, opts.config.model);
       probeUsd = verdict?.probe?.usage.cost_usd ?? 0;
       if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));

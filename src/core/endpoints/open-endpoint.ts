@@ -98,7 +98,14 @@ export async function openEndpoint(req: EndpointRequest): Promise<Endpoint> {
  * list's modalities elsewhere; every other server is asked, or probed once with a generated image.
  */
 export async function ensureVision(endpoint: Endpoint, model: string, opts: { probe?: boolean; random?: () => number } = {}): Promise<VisionVerdict | undefined> {
-  if (endpoint.server.kind === 'openrouter') return undefined;
+  if (endpoint.server.kind === 'openrouter') {
+    // OpenRouter's list says what each model takes; only a model it lists without image input is refused.
+    const inputs = endpoint.priceOf(model)?.inputModalities;
+    if (inputs && !inputs.includes('image')) {
+      throw new UsageError(`${model} takes ${inputs.join(', ') || 'no'} input on OpenRouter, not images; no photo was sent. Pick a vision model from \`photobatch models\`.`);
+    }
+    return undefined;
+  }
   let verdict = await serverSaysVision(endpoint.server, model, { apiKey: endpoint.apiKey });
   if (verdict.vision === null && opts.probe !== false) {
     verdict = await probeVision((body) => endpoint.client.chatCompletion(body), model, opts.random ? { random: opts.random } : {});
