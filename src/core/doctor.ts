@@ -73,7 +73,12 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const source = input.config.sources.apiKey;
   const server = input.server;
   if (server) {
-    add({ name: 'server', status: 'ok', message: `server: ${server.name} at ${server.baseURL} (${server.detectedBy})`, data: { kind: server.kind, base_url: server.baseURL, detected_by: server.detectedBy } });
+    const down = server.reachable === false;
+    add({
+      name: 'server', status: down ? 'fail' : 'ok',
+      message: down ? `nothing answers at ${server.baseURL}: start the server or check --base-url` : `server: ${server.name} at ${server.baseURL} (${server.detectedBy})`,
+      data: { kind: server.kind, base_url: server.baseURL, detected_by: server.detectedBy, reachable: !down },
+    }, down ? 'unreachable' : undefined);
   }
   if (server && server.kind !== 'openrouter') {
     add({

@@ -190,6 +190,13 @@ describe('local and proxy servers, no key', () => {
     expect(lines.length).toBeLessThan(8);
   });
 
+  it('nothing listening at --base-url: a one-line config error (exit 2), not an OpenRouter message', async () => {
+    const run = await runCli(['run', photos, '-o', out, '-m', 'x', '--base-url', 'http://127.0.0.1:1/v1', '--no-progress'], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/Nothing answers at http:\/\/127\.0\.0\.1:1\/v1; start the server/);
+    expect(run.stderr).not.toMatch(/OpenRouter/);
+  });
+
   it('doctor and models work with no key against a local server', async () => {
     server = await startFakeOllama();
     const doc = await runCli(['doctor'], { env: env() });

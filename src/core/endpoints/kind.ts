@@ -23,6 +23,8 @@ export interface ServerInfo {
   root: string;
   /** How the kind was decided, shown by doctor. */
   detectedBy: string;
+  /** False when none of the probes got any HTTP answer: nothing listens at the base URL. */
+  reachable?: boolean;
 }
 
 /** OpenRouter's host, or its path: the fake OpenRouter of the tests and self-hosted mirrors use /api/v1 too. */
@@ -77,5 +79,6 @@ export async function detectServer(baseURL: string, opts: ProbeOptions & { overr
   if (owners.includes('llamacpp')) return info('llamacpp', baseURL, 'GET /v1/models owned_by');
   if (owners.includes('vllm')) return info('vllm', baseURL, 'GET /v1/models owned_by');
   if (ok(litellm) && /alive/i.test(litellm!.text)) return info('litellm', baseURL, 'GET /health/liveliness');
-  return info('generic', baseURL, 'no native endpoint answered');
+  const answered = [ollama, lmstudio, props, models, litellm].some((a) => a !== undefined);
+  return { ...info('generic', baseURL, 'no native endpoint answered'), reachable: answered };
 }

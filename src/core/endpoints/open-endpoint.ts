@@ -71,6 +71,9 @@ export async function openEndpoint(req: EndpointRequest): Promise<Endpoint> {
     }
   }
 
+  if (server.reachable === false) {
+    throw new ConfigError(`Nothing answers at ${server.baseURL}; start the server (e.g. \`ollama serve\`) or check --base-url.`);
+  }
   // Not OpenRouter: no /key, /generation or credits; a key is sent only when one is given.
   const costFallback = (a: { headers: Parameters<typeof litellmResponseCost>[0]; promptTokens: number; completionTokens: number }) => {
     if (server.kind === 'litellm') {

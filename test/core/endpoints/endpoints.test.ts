@@ -29,7 +29,7 @@ describe('server kind', () => {
     } finally {
       srv.close();
     }
-    expect((await detectServer('http://127.0.0.1:1/v1', { timeoutMs: 500 })).kind).toBe('generic');
+    expect(await detectServer('http://127.0.0.1:1/v1', { timeoutMs: 500 })).toMatchObject({ kind: 'generic', reachable: false });
     expect((await detectServer('http://127.0.0.1:1/v1', { override: 'vllm' })).detectedBy).toBe('--server');
   });
 });
