@@ -37,7 +37,9 @@ export function renderCostLines(r: CostReport): string[] {
   const b = r.budget;
   if (b?.cap_usd !== undefined) lines.push(`Budget: ${usd(b.spent_usd)} / ${usd(b.cap_usd)} spent (--max-cost, all runs into this folder)`);
   if (b?.day_cap_usd !== undefined) lines.push(`Today (${b.day}): ${usd(b.day_spent_usd ?? 0)} / ${usd(b.day_cap_usd)} spent (--max-cost-per-day)`);
-  if (r.cost_usd.unreported > 0) lines.push(`Note: ${r.cost_usd.unreported} answers came without a billed cost; they are not in the total.`);
+  if (r.cost_usd.unreported > 0 && r.cost_usd.billed === 0) {
+    lines.push(`Cost: not priced: ${r.cost_usd.unreported} answers came without a cost (local servers report none; --price-in/--price-out price them).`);
+  } else if (r.cost_usd.unreported > 0) lines.push(`Note: ${r.cost_usd.unreported} answers came without a billed cost; they are not in the total.`);
   if (r.per_photo_usd !== null) {
     lines.push(
       `Average ${usd(r.per_photo_usd)} per photo · 100 photos like these ≈ ${usd(r.projection_usd.photos_100, 2)} · 1,000 photos like these ≈ ${usd(r.projection_usd.photos_1000, 2)}`,

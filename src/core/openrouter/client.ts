@@ -5,6 +5,7 @@ import { classifyResponse, classifyTransportError, emptyResponseError, findBodyE
 import { scrubSecrets } from './redact.js';
 import { isDocumentedFree, parseUsage } from './usage.js';
 import type { HeaderBag } from './retry-delay.js';
+import { classifyServerSpecific } from '../endpoints/server-errors.js';
 
 export interface ClientOptions {
   apiKey?: string;
@@ -17,7 +18,15 @@ export interface ClientOptions {
   appTitle?: string;
   /** Clock for turning X-RateLimit-Reset into a delay. */
   now?: () => number;
+  /**
+   * Cost of an answer that carries no `usage.cost` (servers other than OpenRouter): a response header (LiteLLM) or
+   * the user's own prices. null keeps it "not priced".
+   */
+  costFallback?: (answer: { headers: HeaderBag; promptTokens: number; completionTokens: number }) => { usd: number; source: CostSource } | null;
 }
+
+/** Where an answer's cost came from: the body's usage.cost, a response header, or the user's --price-in/--price-out. */
+export type CostSource = 'usage' | 'header' | 'self_priced';
 
 export interface ChatBody {
   model: string;
@@ -39,6 +48,10 @@ export interface ChatSuccess {
   usage: Usage;
   /** Data URLs from `message.images` (image-output models). */
   images: string[];
+  /** The `service_tier` that served the request (openrouter-api.md §15), null when the answer names none. */
+  serviceTier?: string | null;
+  /** Where usage.cost_usd came from; absent when it is null. */
+  costSource?: CostSource;
   raw: unknown;
 }
 
@@ -92,12 +105,14 @@ export class OpenRouterClient {
   readonly #ownsDispatcher: boolean;
   readonly #headers: Record<string, string>;
   readonly #now: () => number;
+  readonly #costFallback: ClientOptions['costFallback'];
 
   constructor(opts: ClientOptions) {
     this.baseURL = opts.baseURL.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs;
     this.#apiKey = opts.apiKey || undefined;
     this.#now = opts.now ?? Date.now;
+    this.#costFallback = opts.costFallback;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     // One keep-alive pool per client, unlimited connections: the sender, not the pool, bounds concurrency.
     this.#dispatcher =
@@ -119,7 +134,7 @@ export class OpenRouterClient {
     const ans = await this.#call('POST', '/chat/completions', body, opts.signal);
     const json = rec(ans.json);
     const answered = json && typeof json.model === 'string' && json.model !== '' ? json.model : (requested ?? '');
-    if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json)) {
+    if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json) || typeof json.error === 'string') {
       const err = this.#fail(ans, requested, 'chat');
       // An in-body error can still carry usage; count what it says was charged (finish "error" is free, §2.3).
       if (json?.usage !== undefined) {
@@ -145,6 +160,12 @@ export class OpenRouterClient {
       throw err;
     }
     const headerId = ans.headers['x-generation-id'];
+    const inline = num(rec(json.usage)?.cost);
+    // Servers without usage.cost (LiteLLM's header, local servers at --price-in/out): the endpoint's own figure.
+    const fallback = inline === null
+      ? (this.#costFallback?.({ headers: ans.headers, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }) ?? null)
+      : null;
+    if (inline === null && fallback) usage.cost_usd = fallback.usd;
     return {
       id: typeof json.id === 'string' ? json.id : typeof headerId === 'string' ? headerId : '',
       model: answered,
@@ -152,6 +173,8 @@ export class OpenRouterClient {
       finishReason,
       usage,
       images,
+      serviceTier: typeof json.service_tier === 'string' ? json.service_tier : null,
+      ...(inline !== null ? { costSource: 'usage' as const } : fallback ? { costSource: fallback.source } : {}),
       raw: json,
     };
   }
@@ -230,11 +253,12 @@ export class OpenRouterClient {
   }
 
   #fail(ans: RawAnswer, model: string | undefined, endpoint: 'chat' | 'other'): ApiError {
-    return classifyResponse({
+    const facts = {
       // JSON that is not an object is as useless as no JSON at all.
       status: ans.status, headers: ans.headers, body: rec(ans.json), text: ans.text, endpoint, now: this.#now(),
       ...(model ? { model } : {}),
-    });
+    } as const;
+    return classifyServerSpecific(facts) ?? classifyResponse(facts);
   }
 
   #malformed(path: string): ApiError {
