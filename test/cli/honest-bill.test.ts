@@ -237,6 +237,20 @@ describe('reasoning and waits', () => {
     expect(bad.stderr).toMatch(/Invalid --reasoning "lots"/);
   });
 
+  it('the automatic reasoning headroom does not make a folder pay again for photos it already has', async () => {
+    const GPT5MINI = { id: 'openai/gpt-5-mini', pricing: { prompt: '0.00000025', completion: '0.000002' }, architecture: { input_modalities: ['text', 'image'], output_modalities: ['text'] } };
+    await start({ models: [LISTED, GPT5MINI] });
+    const dir = await makePhotoFolder(2);
+    const out = await tempDir('photobatch-out-');
+    // As an earlier photobatch (no headroom) did: 512 tokens asked for and sent.
+    const before = await runCli(['run', dir, '-o', out, '-m', 'openai/gpt-5-mini', '--max-tokens', '512', '--no-contact-sheet'], { env: env() });
+    expect(before.code, before.stderr).toBe(0);
+    expect(server.chatRequests()).toHaveLength(2);
+    const again = await runCli(['run', dir, '-o', out, '-m', 'openai/gpt-5-mini', '--no-contact-sheet'], { env: env() });
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
   it('--wait-for-credits gives up at its deadline, saying so, and shows the wait meanwhile', async () => {
     await start({
       handler: () => ({ status: 402, body: { error: { code: 402, message: 'Insufficient credits. Add more using https://openrouter.ai/settings/credits', metadata: { limit_source: 'openrouter_credits' } } } }),
