@@ -17,12 +17,13 @@ import { b4 } from './benches/b4-vips.js';
 import { b5 } from './benches/b5-memory.js';
 import { b6 } from './benches/b6-startup.js';
 import { b7 } from './benches/b7-dryrun.js';
-import { b8 } from './benches/b8-latency-limit.js';
-import { b9 } from './benches/b9-heic.js';
-import { b10 } from './benches/b10-auto.js';
-import { b11 } from './benches/b11-scale.js';
+import { b8 } from './benches/b8-vocabulary-hint.js';
+import { b9 } from './benches/b9-latency-limit.js';
+import { b10 } from './benches/b10-heic.js';
+import { b11 } from './benches/b11-auto.js';
+import { b12 } from './benches/b12-scale.js';
 
-const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11];
+const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12];
 
 function parseArgs(argv: string[]) {
   let only: number[] | undefined;

@@ -155,7 +155,7 @@ const CAMERA_VERSION = 1;
 /**
  * At least `count` distinct w×h camera JPEGs in camera-<w>x<h>/: crops of the real photos' stored pixels, each carrying
  * its source's own camera EXIF block (make, model, exposure, GPS where the source has it, the embedded thumbnail, and
- * its orientation, so some photos need turning like a camera's portrait shots do). For benchmark 8 (-c 64).
+ * its orientation, so some photos need turning like a camera's portrait shots do). For benchmark 9 (-c 64).
  */
 export async function ensureCamera(width: number, height: number, count: number): Promise<string> {
   const dir = path.join(PHOTOS, `camera-${width}x${height}`);

@@ -18,12 +18,13 @@ import { writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
 import { THUMB_MAX_PX } from './contact-sheet/thumbnail.js';
 import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
-import { ReportTally, type CostReport } from './report.js';
+import { ReportTally, roundSpendSummary, type CostReport } from './report.js';
 import { openResults } from './results-merge.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
-import { Budget } from './budget.js';
+import { SpendCaps, SpendHistory } from './spend-caps.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
+import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
 
 export interface BatchOptions {
   photos: readonly PhotoRef[];
@@ -34,6 +35,11 @@ export interface BatchOptions {
   /** A prompt (it may use {filename}, {folder}, {date}, {camera}, {context}), or a plan from planPrompt(). */
   prompt: string | PromptPlan;
   maxTokens: number;
+  /**
+   * The max_tokens that names the job (resume key), when it differs from what is sent: the automatic reasoning
+   * headroom is added to the request but must not make an upgraded photobatch pay again for finished photos.
+   */
+  jobMaxTokens?: number;
   /** Requests in flight; with autoConcurrency, the ceiling (--max-concurrency). */
   concurrency: number;
   /** -c auto: start low and find the level the provider sustains (see openrouter/auto-concurrency.ts). */
@@ -45,18 +51,31 @@ export interface BatchOptions {
   maxEdgeExplicit?: boolean;
   force?: boolean;
   rpm?: number;
-  /** Hard spending cap in USD for this run. */
+  /** Hard cap in USD on everything billed into outDir, across runs. */
   maxCostUsd?: number;
+  /** Hard cap in USD on what is billed into outDir per local calendar day. */
+  maxCostPerDayUsd?: number;
   /** Price of the requested model, for per-photo estimates and the budget. */
   price?: ModelPrice;
   /** Average completion tokens seen before, for the estimate at expected output length. */
   expectedOutputTokens?: number;
+  /** Billed answers per photo seen before (re-asks), for the estimate. */
+  expectedRequestsPerPhoto?: number;
+  /**
+   * The `reasoning` field to send (see reasoning.ts) and its expected tokens. Part of the job fingerprint only when
+   * the user chose it (`inJob`), so the default setting does not make finished photos look new.
+   */
+  reasoning?: { field?: Record<string, unknown>; expectedTokens: number; inJob: boolean };
   /** Poll /key until credits return instead of stopping; the longest wait in ms. */
   waitForCreditsMs?: number;
   /** Extra request fields (e.g. modalities); part of the job fingerprint. */
   requestExtra?: Record<string, unknown>;
   /** Writes XMP/JSON/TXT sidecars for each answer; the caller closes it. */
   sidecars?: SidecarWriter;
+  /** --deliver: a copy of each answered photo with the results embedded; done photos are delivered again for free. */
+  deliverer?: import('./deliver/deliver.js').Deliverer;
+  /** --context-from-metadata: the photo's own metadata as prompt context (the `metadata` template variable). */
+  metadataContext?: (photo: PhotoRef) => Promise<string | undefined>;
   /** report.html with thumbnails in outDir (default true). */
   contactSheet?: boolean;
   /** First abort: start nothing new, let in-flight requests finish (for at most graceMs). */
@@ -67,6 +86,8 @@ export interface BatchOptions {
   onEvent?: (event: BatchEvent) => void;
   /** Keep this run's records for BatchResult.records (default true). The CLI turns it off unless it needs them, so memory stays flat. */
   keepRecords?: boolean;
+  /** --tier flex: service_tier "flex" on every request, and what to do when flex capacity is refused. */
+  tier?: TierOptions;
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   creditPollMs?: number;
@@ -107,15 +128,19 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const fallbackModels = opts.fallbackModels ?? [];
   const plan = typeof opts.prompt === 'string' ? planPrompt({ customPrompt: opts.prompt }) : opts.prompt;
   const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
-  const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
+  const jobExtra = plan.extra || opts.requestExtra || opts.reasoning?.inJob
+    ? { ...plan.extra, ...opts.requestExtra, ...(opts.reasoning?.inJob && opts.reasoning.field ? { reasoning: opts.reasoning.field } : {}) }
+    : undefined;
+  const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
-  const journal = await openJournal(opts.outDir);
+  const spentBefore = new SpendHistory();
+  const journal = await openJournal(opts.outDir, { onPrevious: (r) => spentBefore.add(r) });
   if (journal.skippedLines > 0) {
     emit({ type: 'warning', message: `${journal.skippedLines} line${journal.skippedLines === 1 ? '' : 's'} of results.jsonl ${journal.skippedLines === 1 ? 'is' : 'are'} not photobatch records (torn or foreign); skipped` });
   }
   const records: ResultRecord[] = [];
   const keepRecords = opts.keepRecords ?? true;
-  const tally = new ReportTally();
+  const tally = new ReportTally(opts.model);
   let skipped = 0;
   let stopped: BatchResult['stopped'];
 
@@ -125,8 +150,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const onHardAbort = () => hard.abort();
   opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
 
+  let creditDeadline: number | undefined;
   const sender = createSender({
-    client: opts.client,
+    client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
     ...(opts.autoConcurrency ? { autoInitial: Math.min(4, opts.concurrency) } : {}),
     retries: opts.retries,
@@ -135,11 +161,17 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     ...(opts.waitForCreditsMs === undefined
       ? {}
       : {
-          waitForCredits: (_err: ApiError, signal?: AbortSignal) =>
-            waitForCredits({
-              client: opts.client, intervalMs: opts.creditPollMs ?? 30_000, maxWaitMs: opts.waitForCreditsMs!,
+          // --wait-for-credits is one deadline for the whole run, counted from the first time credits ran out:
+          // later waits get what is left of it, so the run gives up when it says it will.
+          creditDeadline: () => (creditDeadline ??= Date.now() + opts.waitForCreditsMs!),
+          waitForCredits: (_err: ApiError, signal?: AbortSignal) => {
+            creditDeadline ??= Date.now() + opts.waitForCreditsMs!;
+            const left = Math.max(0, creditDeadline - Date.now());
+            return waitForCredits({
+              client: opts.client, intervalMs: Math.min(opts.creditPollMs ?? 30_000, Math.max(1, left)), maxWaitMs: left,
               ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }), signal: signal ?? hard.signal,
-            }),
+            });
+          },
         }),
     onEvent: (event) => emit({ type: 'sender', event }),
   });
@@ -158,14 +190,19 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   opts.stopSignal?.addEventListener('abort', onSoftStop, { once: true });
 
   const sizing = opts.maxEdgeExplicit ? `edge:${opts.maxEdge}` : `model:${opts.maxEdge}`;
-  const extraKey = requestExtra === undefined ? '' : JSON.stringify(requestExtra);
+  const extraKey = jobExtra === undefined ? '' : JSON.stringify(jobExtra);
   const jobFor = (prompt: string) =>
-    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
+    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.jobMaxTokens ?? opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
   const promptHash = jobFingerprint({ model: '', fallbackModels: [], prompt: plan.template, maxTokens: 0, sizing: '', quality: 0, extra: extraKey });
   const target = (w: number, h: number) =>
     opts.maxEdgeExplicit ? { width: opts.maxEdge, height: opts.maxEdge } : modelTargetSize(family, w, h, opts.maxEdge);
   const contactSheet = opts.contactSheet ?? true;
-  const budget = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd);
+  const caps = new SpendCaps({
+    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
+    ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: opts.maxCostPerDayUsd }),
+    history: spentBefore,
+  });
+  const budget = caps.active ? caps : undefined;
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
   // Enough slots that the event-loop hops of one photo (read, hash, metadata, encode) overlap with the
   // others' and -c 64 is fed; few enough that 12 MP originals stay bounded in memory.
@@ -179,6 +216,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
+    ...(opts.reasoning ? { reasoningTokens: opts.reasoning.expectedTokens } : {}),
+    ...(opts.expectedRequestsPerPhoto === undefined ? {} : { expectedRequests: opts.expectedRequestsPerPhoto }),
     isStopped: () => stopped !== undefined, stop,
   };
   /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
@@ -206,6 +245,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       const original = await readFile(photo.path);
       const sha = sha256Hex(original);
       const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
+      if (opts.metadataContext) {
+        const metadata = await opts.metadataContext(photo);
+        if (metadata) vars.metadata = metadata;
+      }
       const prompt = plan.prompt(vars);
       const job = jobFor(prompt);
       const done = opts.force ? undefined : journal.findDone(sha, job, photo.file);
@@ -279,7 +322,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       write({
         ...base, status: 'failed', attempts: outcome.attempts, ms: Date.now() - t0, sent, error: outcome.error,
         ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.model ? { model: outcome.model } : {}),
-        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }), at: new Date().toISOString(),
+        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }),
+        ...(outcome.estimate ? { image_tokens: outcome.estimate.imageTokens, estimated_cost_usd: outcome.estimate.expectedUsd } : {}),
+        at: new Date().toISOString(),
       });
       return;
     }
@@ -287,7 +332,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     const record: ResultRecord = {
       ...base, status: 'ok', model: result.model, output: parsed.output, usage: outcome.usage, attempts: outcome.attempts,
       generation_id: result.id, ms: Date.now() - t0, sent, image_tokens: outcome.estimate.imageTokens,
-      estimated_cost_usd: outcome.estimate.expectedUsd, at: new Date().toISOString(),
+      ...(result.serviceTier !== undefined ? { service_tier: result.serviceTier } : {}),
+      ...(result.costSource ? { cost_source: result.costSource } : {}),
+      estimated_cost_usd: tierEstimate(outcome.estimate.expectedUsd, result.serviceTier, opts.model), at: new Date().toISOString(),
     };
     await attachFiles(record, photo, result.images, parsed.fields);
     write(record);
@@ -300,14 +347,27 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     } catch (err) {
       emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
     }
+    const provenance = { model: record.model ?? opts.model, promptHash, costUsd: record.usage?.cost_usd ?? null, date: record.at };
+    if (opts.deliverer) {
+      const delivered = await deliverResult(photo, fields, provenance);
+      if (delivered) record.delivered = delivered;
+    }
     if (!opts.sidecars) return;
     try {
-      record.sidecars = await opts.sidecars.write(photo, fields, {
-        model: record.model ?? opts.model, promptHash, costUsd: record.usage?.cost_usd ?? null, date: record.at,
-      });
+      record.sidecars = await opts.sidecars.write(photo, fields, provenance);
     } catch (err) {
       record.sidecar_error = oneLine('unreadable', (err as Error).message).message;
       emit({ type: 'warning', message: `${photo.file}: sidecar not written (${record.sidecar_error})` });
+    }
+  };
+
+  /** The delivered copy; a failure is a warning, the paid answer is kept either way. */
+  const deliverResult = async (photo: PhotoRef, fields: import('./sidecars/index.js').SidecarFields, provenance: import('./sidecars/index.js').Provenance) => {
+    try {
+      return await opts.deliverer!.deliver(photo, fields, provenance);
+    } catch (err) {
+      emit({ type: 'warning', message: `${photo.file}: not delivered (${oneLine('unreadable', (err as Error).message).message})` });
+      return undefined;
     }
   };
 
@@ -315,16 +375,27 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     if (done.path === photo.path || journal.isDoneAt(photo.path, base.sha256, base.job)) {
       skipped++;
       emit({ type: 'skipped', record: { ...done, ...base } });
+      // Re-running with --deliver (re)writes the delivered copy from the answer already paid for.
+      if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
       return;
     }
     // Answered under a path that is gone: the folder was moved or renamed. The record moves with it, so the
-    // photo is counted once; otherwise the same bytes under another name: recorded again at no cost.
+    // photo is counted once; otherwise the same bytes under another name: recorded again at no cost (and its
+    // delivered copy written too).
+    if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
     const moved = done.file === photo.file && !existsSync(done.path);
-    const { duplicate_of: _d, moved_from: _m, ...answer } = done;
+    const { duplicate_of: _d, moved_from: _m, delivered: _theirs, ...answer } = done;
     write({
       ...answer, ...base, attempts: 0, ms: 0, ...(moved ? { moved_from: done.path } : { duplicate_of: done.file }), sidecars: [],
       usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, estimated_cost_usd: 0, at: new Date().toISOString(),
     });
+  };
+
+  const pendingDeliveries: Promise<unknown>[] = [];
+  const redeliver = async (photo: PhotoRef, done: ResultRecord) => {
+    const parsed = done.output === undefined ? undefined : plan.parse(typeof done.output === 'string' ? done.output : JSON.stringify(done.output));
+    if (!parsed?.ok) return;
+    await deliverResult(photo, parsed.fields, { model: done.model ?? opts.model, promptHash, costUsd: done.usage?.cost_usd ?? null, date: done.at });
   };
 
   // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
@@ -338,6 +409,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     // allSettled: an unexpected error in one photo must not close the journal under the others.
     const workers = Array.from({ length: Math.min(opts.photos.length, Math.max(2, opts.concurrency * 2)) }, worker);
     const bug = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    await Promise.allSettled(pendingDeliveries);
     if (bug) throw bug.reason;
   } finally {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);
@@ -346,20 +418,27 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     await Promise.all(thumbnails);
   }
 
-  if (stopped?.reason === 'budget') {
+  if (stopped?.reason === 'budget' || stopped?.reason === 'daily_budget') {
     // Counted at the end: photos in flight when the cap was hit still finished.
     const ok = tally.ok;
-    stopped = { reason: 'budget', message: `Budget reached after ${ok} photo${ok === 1 ? '' : 's'}; re-run with a higher --max-cost to continue` };
+    stopped = { reason: stopped.reason, message: caps.stopMessage(ok) };
   }
   // Reports, CSV and contact sheet are built by streaming results.jsonl, never from records held in memory.
   const results = await openResults([opts.outDir]);
   const report = tally.finish({ total: opts.photos.length, skipped, elapsedMs: Date.now() - started });
   if (stopped) report.stopped = stopped;
+  if (budget) report.budget = roundSpendSummary(budget.summary());
   report.all_runs = (await results.report()).all_runs!;
   const reportFile = await writeCostReport(opts.outDir, report);
   await writeCostCsv(opts.outDir, results);
   if (contactSheet) await writeContactSheet(opts.outDir, { results, report });
   return { report, records, reportFile, skippedLines: journal.skippedLines, ...(stopped ? { stopped } : {}) };
+}
+
+/** The estimate at the tier that served: a flex answer is compared with the flex price, where one is published. */
+function tierEstimate(expectedUsd: number | null, servedTier: string | null | undefined, model: string): number | null {
+  const ratio = servedTier === 'flex' ? flexRatio(model.replace(/:floor$/i, '')) : null;
+  return expectedUsd === null || ratio === null ? expectedUsd : expectedUsd * ratio;
 }
 
 function oneLine(kind: RecordError['kind'], message: string): RecordError {

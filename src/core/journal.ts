@@ -37,6 +37,8 @@ export interface JournalOptions {
    * to the OS before the next photo starts.)
    */
   durable?: boolean;
+  /** Called with each valid record already in the file, as it is streamed at open (e.g. to sum what was billed). */
+  onPrevious?: (record: ResultRecord) => void;
 }
 
 export async function openJournal(outDir: string, opts: JournalOptions = {}): Promise<Journal> {
@@ -57,6 +59,7 @@ export async function openJournal(outDir: string, opts: JournalOptions = {}): Pr
   for await (const { record, offset } of streamRecords(file, stats)) {
     previousRecords++;
     remember(record, offset);
+    opts.onPrevious?.(record);
   }
 
   const fd = openSync(file, 'a+');

@@ -1,4 +1,6 @@
 import type { ResultRecord } from './types.js';
+import type { SpendSummary } from './spend-caps.js';
+import { sameModel } from './model-names.js';
 
 export const COST_REPORT_FILE = 'cost-report.json';
 export const COST_CSV_FILE = 'cost-report.csv';
@@ -18,6 +20,10 @@ export interface CostReport {
     estimated: number | null;
     /** Answers whose usage.cost was missing (not included in `billed`). */
     unreported: number;
+    /** Part of `billed` paid for answers that were unusable (refusals, empty answers, failed validation). */
+    failed_billed?: number;
+    /** Bring-your-own-key answers: what the provider billed on your key (included in `billed`). */
+    byok_upstream?: number;
   };
   tokens: { prompt: number; completion: number };
   by_model: Record<string, ModelTotals>;
@@ -27,6 +33,8 @@ export interface CostReport {
   projection_usd: { photos_100: number | null; photos_1000: number | null };
   failures_by_kind: Record<string, number>;
   stopped?: { reason: string; message: string };
+  /** --max-cost / --max-cost-per-day: the caps and what is billed against them (folder total, today). */
+  budget?: SpendSummary;
   /** Everything results.jsonl holds for this output folder, across runs (latest record per photo). */
   all_runs?: { photos: number; ok: number; failed: number; billed_usd: number };
   generated_at: string;
@@ -42,14 +50,18 @@ export interface ReportInput {
   stopped?: { reason: string; message: string };
   /** Every record in results.jsonl (previous runs and this one), for the all-runs totals. */
   history?: readonly ResultRecord[];
+  /** The model the user asked for: answers from its dated snapshots are billed under this name. */
+  requestedModel?: string;
+  budget?: SpendSummary;
   now?: Date;
 }
 
 export function buildReport(input: ReportInput): CostReport {
-  const tally = new ReportTally();
+  const tally = new ReportTally(input.requestedModel);
   for (const r of input.records) tally.add(r);
   const report = tally.finish({ total: input.total, skipped: input.skipped, elapsedMs: input.elapsedMs, ...(input.now ? { now: input.now } : {}) });
   if (input.stopped) report.stopped = input.stopped;
+  if (input.budget) report.budget = roundSpendSummary(input.budget);
   if (input.history) report.all_runs = summarizeHistory(input.history);
   return report;
 }
@@ -68,8 +80,18 @@ export class ReportTally {
   #prompt = 0;
   #completion = 0;
   #paidPhotos = 0;
+  #failedBilled = 0;
+  #byokUpstream = 0;
   readonly #byModel: Record<string, ModelTotals> = {};
   readonly #failuresByKind: Record<string, number> = {};
+
+  /** `requestedModel`: answers from its dated snapshots are billed under this name. */
+  constructor(readonly requestedModel?: string) {}
+
+  #modelKey(m: string | undefined): string {
+    const asked = this.requestedModel;
+    return m === undefined ? (asked ?? 'unknown') : asked && sameModel(asked, m) ? asked : m;
+  }
 
   add(r: ResultRecord): void {
     this.addPhoto(r);
@@ -77,31 +99,42 @@ export class ReportTally {
   }
 
   addPhoto(r: ResultRecord): void {
+    const cost = r.usage?.cost_usd;
+    const reused = r.duplicate_of !== undefined || r.moved_from !== undefined;
     if (r.status === 'failed') {
       this.failed++;
       const kind = r.error?.kind ?? 'unknown';
       this.#failuresByKind[kind] = (this.#failuresByKind[kind] ?? 0) + 1;
+      if (typeof cost === 'number' && cost !== 0) this.#estimate(r);
+      else if (r.usage && cost === null) this.#unreported++;
       return;
     }
     this.ok++;
-    const cost = r.usage?.cost_usd;
-    if (typeof cost !== 'number' && r.duplicate_of === undefined && r.moved_from === undefined) this.#unreported++;
+    if (typeof cost !== 'number' && !reused) this.#unreported++;
     // Duplicates cost nothing; one paid photo without an estimate makes the whole estimate unknown.
-    if (this.#estimated !== null && r.duplicate_of === undefined && r.moved_from === undefined) {
-      this.#estimated = typeof r.estimated_cost_usd === 'number' ? this.#estimated + r.estimated_cost_usd : null;
-    }
-    (this.#byModel[r.model ?? 'unknown'] ??= { photos: 0, cost_usd: 0 }).photos++;
+    if (!reused) this.#estimate(r);
+    (this.#byModel[this.#modelKey(r.model)] ??= { photos: 0, cost_usd: 0 }).photos++;
+  }
+
+  #estimate(r: ResultRecord): void {
+    if (this.#estimated !== null) this.#estimated = typeof r.estimated_cost_usd === 'number' ? this.#estimated + r.estimated_cost_usd : null;
   }
 
   addBilled(r: ResultRecord): void {
     const cost = r.usage?.cost_usd;
+    this.#byokUpstream += r.usage?.upstream_cost_usd ?? 0;
     this.#prompt += r.usage?.prompt_tokens ?? 0;
     this.#completion += r.usage?.completion_tokens ?? 0;
-    // An answer thrown away (invalid_output) was still billed: the bill must say so.
-    if (typeof cost !== 'number' || (r.status === 'failed' && cost === 0)) return;
+    if (typeof cost !== 'number') return;
+    if (r.status === 'failed') {
+      // An answer thrown away (refused, empty, invalid_output) was still billed: the bill must say so.
+      if (cost === 0) return;
+      this.#failedBilled += cost;
+    } else {
+      this.#paidPhotos++;
+    }
     this.#billed += cost;
-    if (r.status === 'ok') this.#paidPhotos++;
-    (this.#byModel[r.model ?? 'unknown'] ??= { photos: 0, cost_usd: 0 }).cost_usd += cost;
+    (this.#byModel[this.#modelKey(r.model)] ??= { photos: 0, cost_usd: 0 }).cost_usd += cost;
   }
 
   finish(input: { total: number; skipped: number; elapsedMs: number; now?: Date }): CostReport {
@@ -109,7 +142,11 @@ export class ReportTally {
     const { ok, failed } = this;
     return {
       photos: { total: input.total, ok, failed, skipped: input.skipped, pending: Math.max(0, input.total - ok - failed - input.skipped) },
-      cost_usd: { billed: roundUsd(this.#billed), estimated: this.#estimated === null ? null : roundUsd(this.#estimated), unreported: this.#unreported },
+      cost_usd: {
+        billed: roundUsd(this.#billed), estimated: this.#estimated === null ? null : roundUsd(this.#estimated), unreported: this.#unreported,
+        ...(this.#failedBilled > 0 ? { failed_billed: roundUsd(this.#failedBilled) } : {}),
+        ...(this.#byokUpstream > 0 ? { byok_upstream: roundUsd(this.#byokUpstream) } : {}),
+      },
       tokens: { prompt: this.#prompt, completion: this.#completion },
       by_model: Object.fromEntries(Object.entries(this.#byModel).map(([m, t]) => [m, { photos: t.photos, cost_usd: roundUsd(t.cost_usd) }])),
       elapsed_ms: Math.round(input.elapsedMs),
@@ -144,6 +181,12 @@ export function summarizeHistory(history: readonly ResultRecord[]): NonNullable<
   const latest = latestByPath(history);
   const ok = latest.filter((r) => r.status === 'ok').length;
   return { photos: latest.length, ok, failed: latest.length - ok, billed_usd: roundUsd(billed) };
+}
+
+export function roundSpendSummary(b: SpendSummary): SpendSummary {
+  return {
+    ...b, spent_usd: roundUsd(b.spent_usd), ...(b.day_spent_usd === undefined ? {} : { day_spent_usd: roundUsd(b.day_spent_usd) }),
+  };
 }
 
 /** Costs are tiny fractions of a dollar; keep 10 decimals so sums stay exact to what the API sent. */

@@ -12,8 +12,8 @@ function tinySet(all: string, n: number): string {
   return linkSet('tiny', filesIn(all).slice(0, Math.max(n, 1)), n);
 }
 
-export const b11: Bench = {
-  id: 11,
+export const b12: Bench = {
+  id: 12,
   title: 'Flat at any size: peak RSS at 100,000 vs 10,000 photos; dry run of 100,000',
   async run(ctx: Ctx): Promise<Row[]> {
     const big = ctx.quick ? 10_000 : 100_000;
@@ -23,12 +23,12 @@ export const b11: Bench = {
     const load0 = os.loadavg()[0]!;
     // Tiny distinct photos and a fast fake: the run is as short as photobatch can make it, the records as many as asked.
     const fake = { latencyMs: 20, jitter: 0.1 };
-    const a = await runPhotobatch({ label: `b11-${small}`, photosDir: tinySet(tiny, small), concurrency: 64, fake, timeoutMs: 900_000 });
-    const b = await runPhotobatch({ label: `b11-${big}`, photosDir: tinySet(tiny, big), concurrency: 64, fake, timeoutMs: 1_500_000 });
+    const a = await runPhotobatch({ label: `b12-${small}`, photosDir: tinySet(tiny, small), concurrency: 64, fake, timeoutMs: 900_000 });
+    const b = await runPhotobatch({ label: `b12-${big}`, photosDir: tinySet(tiny, big), concurrency: 64, fake, timeoutMs: 1_500_000 });
     const ratio = b.maxRSSKb / a.maxRSSKb;
     const lost = b.outcome.photos - b.outcome.correct + a.outcome.photos - a.outcome.correct;
     rows.push({
-      id: '11a',
+      id: '12a',
       name: `peak RSS, ${big.toLocaleString('en')} vs ${small.toLocaleString('en')} photos`,
       figure: `${f2(ratio)}× (${(b.maxRSSKb / 1024).toFixed(0)} MB vs ${(a.maxRSSKb / 1024).toFixed(0)} MB)`,
       target: '≤ 1.20×',
@@ -37,12 +37,12 @@ export const b11: Bench = {
         `CPU ${f1(a.cpuS)} s and ${f1(b.cpuS)} s; report, CSV and contact sheet streamed from results.jsonl; peak = the child's own maxRSS; load average ${f1(load0)}${lost ? `; NOT OK: ${lost}` : ''}`,
     });
 
-    // Real-camera JPEGs with their camera's EXIF: the 640×480 and 320×240 sets of benchmark 8 and the real photos.
+    // Real-camera JPEGs with their camera's EXIF: the 640×480 and 320×240 sets of benchmark 9 and the real photos.
     const poolFiles = [...filesIn(await ensureCamera(640, 480, 3000)), ...filesIn(await ensureCamera(320, 240, 3000)), ...realCopies()];
     const dir = linkSet('dryrun', poolFiles, big);
-    const out = freshDir(path.join(WORK, 'out', 'b11-dry'));
+    const out = freshDir(path.join(WORK, 'out', 'b12-dry'));
     const load1 = os.loadavg()[0]!;
-    log(`b11: photobatch run --dry-run over ${big} files`);
+    log(`b12: photobatch run --dry-run over ${big} files`);
     const r = await run(process.execPath, [BIN, 'run', dir, '--dry-run', '--json', '--quiet', '-o', out], {
       cwd: REPO_ROOT, env: toolEnv('http://127.0.0.1:9/api/v1'), timeoutMs: 600_000, probe: true,
     });
@@ -50,11 +50,11 @@ export const b11: Bench = {
     try {
       readable = (JSON.parse(r.stdout) as { readable: number }).readable;
     } catch {
-      log(`b11: could not parse the dry-run JSON: ${r.stderr.slice(0, 300)}`);
+      log(`b12: could not parse the dry-run JSON: ${r.stderr.slice(0, 300)}`);
     }
     const s = r.wallMs / 1000;
     rows.push({
-      id: '11b',
+      id: '12b',
       name: `dry run, ${big.toLocaleString('en')} photos`,
       figure: `${f2(s)} s (${f2(s / 60)} of 60 s)`,
       target: '≤ 60 s',
@@ -62,7 +62,7 @@ export const b11: Bench = {
       inputs: `${big} hard links to ${poolFiles.length} camera JPEGs with EXIF (3,000 × 640×480, 3,000 × 320×240, the 16 real photos up to 12 MP); ${readable} readable; ` +
         `CPU ${f1(r.usage ? (r.usage.userUs + r.usage.systemUs) / 1e6 : Number.NaN)} s; peak RSS ${((r.usage?.maxRSSKb ?? 0) / 1024).toFixed(0)} MB; load average ${f1(load1)}`,
     });
-    ctx.details.b11 = { small: { wallMs: a.wallMs, maxRSSKb: a.maxRSSKb, cpuS: a.cpuS }, big: { wallMs: b.wallMs, maxRSSKb: b.maxRSSKb, cpuS: b.cpuS }, dry: { wallMs: r.wallMs, readable, maxRSSKb: r.usage?.maxRSSKb } };
+    ctx.details.b12 = { small: { wallMs: a.wallMs, maxRSSKb: a.maxRSSKb, cpuS: a.cpuS }, big: { wallMs: b.wallMs, maxRSSKb: b.maxRSSKb, cpuS: b.cpuS }, dry: { wallMs: r.wallMs, readable, maxRSSKb: r.usage?.maxRSSKb } };
     return rows;
   },
 };

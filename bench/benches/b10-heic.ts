@@ -19,8 +19,8 @@ function ensureHeifTool(): string | undefined {
   return which() || undefined;
 }
 
-export const b9: Bench = {
-  id: 9,
+export const b10: Bench = {
+  id: 10,
   title: 'HEIC at native speed: photobatch vs heif-convert on the same files and cores',
   async run(ctx: Ctx): Promise<Row[]> {
     const tool = ensureHeifTool();
@@ -28,7 +28,7 @@ export const b9: Bench = {
     // The real iPhone photos of 8 MP and more, each linked `copies` times: a set as large as a phone's day.
     const reals = existsSync(src) ? readdirSync(src).filter((f) => /\.hei[cf]$/i.test(f)).map((f) => path.join(src, f)).filter((f) => readFileSync(f).length > 500_000) : [];
     if (!tool || reals.length === 0) {
-      return [{ id: '9', name: 'HEIC photos/s vs heif-convert', figure: 'not measured', target: '≥ 0.8', status: 'miss', inputs: !tool ? 'heif-convert could not be installed' : `no real HEICs in ${src}` }];
+      return [{ id: '10', name: 'HEIC photos/s vs heif-convert', figure: 'not measured', target: '≥ 0.8', status: 'miss', inputs: !tool ? 'heif-convert could not be installed' : `no real HEICs in ${src}` }];
     }
     const copies = ctx.quick ? 3 : 12;
     const dir = freshDir(path.join(PHOTOS, 'heic-set'));
@@ -38,11 +38,11 @@ export const b9: Bench = {
       linkSync(f, to);
       files.push(to);
     }
-    const list = path.join(WORK, 'tmp', 'b9-list.txt');
+    const list = path.join(WORK, 'tmp', 'b10-list.txt');
     writeFileSync(list, files.join('\n') + '\n');
     const cores = os.availableParallelism();
-    const toolOut = path.join(WORK, 'out', 'b9-heif-convert');
-    const pbOut = path.join(WORK, 'out', 'b9-photobatch');
+    const toolOut = path.join(WORK, 'out', 'b10-heif-convert');
+    const pbOut = path.join(WORK, 'out', 'b10-photobatch');
     // What a user would run: one heif-convert per core at a time (each is also multi-threaded over the grid tiles).
     const toolCmd = `xargs -d '\\n' -P ${cores} -I{} sh -c '${tool} --quiet -q 92 "$1" "${toolOut}/$(basename "$1").jpg"' _ {} < '${list}'`;
     // photobatch: preparePhoto (read + default sizing + q80) with as many photos at a time as its prepare pool has.
@@ -55,12 +55,12 @@ export const b9: Bench = {
     for (let round = 0; round < rounds; round++) {
       loads.push(os.loadavg()[0]!);
       freshDir(toolOut);
-      log(`b9 round ${round + 1}/${rounds}: ${path.basename(tool)}, ${files.length} HEICs, ${cores} at a time`);
+      log(`b10 round ${round + 1}/${rounds}: ${path.basename(tool)}, ${files.length} HEICs, ${cores} at a time`);
       const t = await run('bash', ['-c', toolCmd], { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, timeoutMs: 900_000 });
       if (t.code !== 0) throw new Error(`${tool} failed: ${t.stderr.slice(0, 300)}`);
       toolWalls.push(t.wallMs);
       freshDir(pbOut);
-      log(`b9 round ${round + 1}/${rounds}: photobatch preparePhoto (native decoder), ${slots} at a time`);
+      log(`b10 round ${round + 1}/${rounds}: photobatch preparePhoto (native decoder), ${slots} at a time`);
       const pb = await run(process.execPath, [built('workers/prepare-batch.js'), list, pbOut, String(slots)], {
         cwd: REPO_ROOT, env: { PATH: process.env.PATH }, timeoutMs: 900_000, probe: true,
       });
@@ -69,10 +69,10 @@ export const b9: Bench = {
       pbCpu = pb.usage ? (pb.usage.userUs + pb.usage.systemUs) / 1e6 : Number.NaN;
     }
     // The portable fallback, for reference, on one copy of each photo.
-    const wasmList = path.join(WORK, 'tmp', 'b9-wasm-list.txt');
+    const wasmList = path.join(WORK, 'tmp', 'b10-wasm-list.txt');
     const wasmFiles = files.slice(0, reals.length * (ctx.quick ? 1 : 2));
     writeFileSync(wasmList, wasmFiles.join('\n') + '\n');
-    log(`b9: WebAssembly fallback on ${wasmFiles.length} HEICs`);
+    log(`b10: WebAssembly fallback on ${wasmFiles.length} HEICs`);
     const wasm = await run(process.execPath, [built('workers/prepare-batch.js'), wasmList, freshDir(pbOut), String(slots)], {
       cwd: REPO_ROOT, env: { PATH: process.env.PATH, PHOTOBATCH_HEIC_DECODER: 'wasm' }, timeoutMs: 900_000,
     });
@@ -82,9 +82,9 @@ export const b9: Bench = {
     const ratio = pbRate / toolRate;
     const version = spawnSync(tool, ['--help'], { encoding: 'utf8' });
     const libheif = /libheif version:\s*([\w.]+)/.exec(`${version.stdout}${version.stderr}`)?.[1] ?? '?';
-    ctx.details.b9 = { files: files.length, pbWalls, toolWalls, wasmWallMs: wasm.wallMs, wasmN: wasmFiles.length, pbCpu, loads, toolCmd, slots };
+    ctx.details.b10 = { files: files.length, pbWalls, toolWalls, wasmWallMs: wasm.wallMs, wasmN: wasmFiles.length, pbCpu, loads, toolCmd, slots };
     return [{
-      id: '9',
+      id: '10',
       name: 'HEIC photos/s vs heif-convert (native libheif)',
       figure: `${f3(ratio)} (${f2(pbRate)} vs ${f2(toolRate)} photos/s); WebAssembly fallback ${f2(wasmRate)}/s`,
       target: '≥ 0.8',

@@ -23,8 +23,8 @@ async function bareSharpRate(files: string[], label: string): Promise<number> {
   return got.n / (got.wallMs / 1000);
 }
 
-export const b8: Bench = {
-  id: 8,
+export const b9: Bench = {
+  id: 9,
   title: 'The latency limit at -c 64 (camera JPEGs with EXIF), with bare sharp and the SDK script in the same run',
   async run(ctx: Ctx): Promise<Row[]> {
     const n = ctx.quick ? 300 : 3000;
@@ -33,19 +33,19 @@ export const b8: Bench = {
       const dir = linkSet(`camera-${w}x${h}`, filesIn(await ensureCamera(w, h, n)), n);
       const files = filesIn(dir);
       const load = os.loadavg()[0]!;
-      log(`b8 ${w}×${h}: bare sharp rate`);
-      const sharpBefore = await bareSharpRate(files, `b8-${w}`);
+      log(`b9 ${w}×${h}: bare sharp rate`);
+      const sharpBefore = await bareSharpRate(files, `b9-${w}`);
       // Alternating rounds, the best of each tool: on a shared machine one round can land on someone else's test run.
       const rounds = ctx.quick ? 1 : 2;
       const pbs: ToolRun[] = [];
       const sdks: ToolRun[] = [];
       for (let round = 0; round < rounds; round++) {
-        pbs.push(await runPhotobatch({ label: `b8-${w}-c${C}-r${round}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 }));
-        sdks.push(await runBaseline({ label: `b8-${w}-sdk-c${C}-r${round}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 }));
+        pbs.push(await runPhotobatch({ label: `b9-${w}-c${C}-r${round}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 }));
+        sdks.push(await runBaseline({ label: `b9-${w}-sdk-c${C}-r${round}`, photosDir: dir, concurrency: C, fake: latencyFake(), timeoutMs: 600_000 }));
       }
       const pb = pbs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
       const sdk = sdks.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
-      const sharpAfter = await bareSharpRate(files, `b8-${w}`);
+      const sharpAfter = await bareSharpRate(files, `b9-${w}`);
       const loadAfter = os.loadavg()[0]!;
       // The local limit is taken as the better of two measurements around the runs: the machine is shared.
       const sharpRate = Math.max(sharpBefore, sharpAfter);
@@ -57,7 +57,7 @@ export const b8: Bench = {
       const lost = pb.outcome.photos - pb.outcome.correct;
       const ok = steadyRate / limit >= 0.95 && wallRate / limit >= 0.9 && pb.wallMs <= sdk.wallMs && lost === 0;
       rows.push({
-        id: `8${w === 320 ? 'a' : 'b'}`,
+        id: `9${w === 320 ? 'a' : 'b'}`,
         name: `-c 64 vs the latency limit, ${w}×${h} camera JPEGs`,
         figure: `first request→last result ${f3(steadyRate / limit)} of the limit, spawn→exit ${f3(wallRate / limit)}; SDK script ${f3(sdkRate / limit)} (wall ${f2(pb.wallMs / 1000)} s vs ${f2(sdk.wallMs / 1000)} s)`,
         target: '≥ 0.95 and ≥ 0.90 of min(C/L, bare sharp); ≤ the SDK script',
@@ -68,8 +68,8 @@ export const b8: Bench = {
           `best of ${rounds} alternating rounds (photobatch walls ${pbs.map((r) => f2(r.wallMs / 1000)).join(', ')} s; SDK ${sdks.map((r) => f2(r.wallMs / 1000)).join(', ')} s); ` +
           `${cpuSplit(pb)}; load average ${f1(load)} → ${f1(loadAfter)}${lost ? `; NOT OK: ${lost}` : ''}`,
       });
-      (ctx.details.b8 ??= {} as Record<string, unknown>);
-      (ctx.details.b8 as Record<string, unknown>)[`${w}x${h}`] = { sharpBefore, sharpAfter, limit, pb: { wallMs: pb.wallMs, pipelineMs: pb.pipelineMs, cpuS: pb.cpuS, fake: pb.fake, outcome: pb.outcome }, sdk: { wallMs: sdk.wallMs, cpuS: sdk.cpuS, outcome: sdk.outcome }, load, loadAfter };
+      (ctx.details.b9 ??= {} as Record<string, unknown>);
+      (ctx.details.b9 as Record<string, unknown>)[`${w}x${h}`] = { sharpBefore, sharpAfter, limit, pb: { wallMs: pb.wallMs, pipelineMs: pb.pipelineMs, cpuS: pb.cpuS, fake: pb.fake, outcome: pb.outcome }, sdk: { wallMs: sdk.wallMs, cpuS: sdk.cpuS, outcome: sdk.outcome }, load, loadAfter };
     }
     return rows;
   },

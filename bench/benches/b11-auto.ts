@@ -28,8 +28,8 @@ function capacityFake(K: number): FakeOptions & { bind(server: FakeServer): void
   };
 }
 
-export const b10: Bench = {
-  id: 10,
+export const b11: Bench = {
+  id: 11,
   title: '-c auto against a provider that slows beyond K in flight and refuses beyond 2K',
   async run(ctx: Ctx): Promise<Row[]> {
     const rows: Row[] = [];
@@ -40,20 +40,20 @@ export const b10: Bench = {
       const fixed: { c: number; run: ToolRun }[] = [];
       for (const c of [K / 2, K, 2 * K]) {
         const fake = capacityFake(K);
-        fixed.push({ c, run: await runPhotobatch({ label: `b10-K${K}-c${c}`, photosDir: dir, concurrency: c, fake, timeoutMs: 600_000, onServer: (s) => fake.bind(s) }) });
+        fixed.push({ c, run: await runPhotobatch({ label: `b11-K${K}-c${c}`, photosDir: dir, concurrency: c, fake, timeoutMs: 600_000, onServer: (s) => fake.bind(s) }) });
       }
       const fake = capacityFake(K);
       const auto = await runPhotobatch({
-        label: `b10-K${K}-auto`, photosDir: dir, concurrency: 'auto', fake, timeoutMs: 600_000, extraArgs: ['--max-concurrency', '256'], onServer: (s) => fake.bind(s),
+        label: `b11-K${K}-auto`, photosDir: dir, concurrency: 'auto', fake, timeoutMs: 600_000, extraArgs: ['--max-concurrency', '256'], onServer: (s) => fake.bind(s),
       });
       const rate = (r: ToolRun) => n / (r.wallMs / 1000);
       const best = fixed.reduce((a, b) => (rate(b.run) > rate(a.run) ? b : a));
       const ratio = rate(auto) / rate(best.run);
       const refused = auto.fake.refused / Math.max(1, auto.fake.chat);
       const lost = auto.outcome.photos - auto.outcome.correct;
-      log(`b10 K=${K}: auto ${f1(rate(auto))}/s vs best fixed -c ${best.c} ${f1(rate(best.run))}/s; refused ${pct(refused)}`);
+      log(`b11 K=${K}: auto ${f1(rate(auto))}/s vs best fixed -c ${best.c} ${f1(rate(best.run))}/s; refused ${pct(refused)}`);
       rows.push({
-        id: `10${'abc'[[8, 32, 128].indexOf(K)]}`,
+        id: `11${'abc'[[8, 32, 128].indexOf(K)]}`,
         name: `-c auto, provider capacity K = ${K}`,
         figure: `${f3(ratio)} of the best fixed -c (${f1(rate(auto))} vs ${f1(rate(best.run))} photos/s at -c ${best.c}); ${pct(refused)} refused`,
         target: '≥ 0.90, ≤ 5% refused',
@@ -62,8 +62,8 @@ export const b10: Bench = {
           fixed.map((f) => `${f.c}: ${f1(rate(f.run))}/s, ${pct(f.run.fake.refused / Math.max(1, f.run.fake.chat))} refused`).join('; ') +
           `; auto: server max in flight ${auto.fake.maxInFlight}, ${auto.fake.chat} requests, CPU ${f1(auto.cpuS)} s; load average ${f1(load)}${lost ? `; NOT OK: ${lost}` : ''}`,
       });
-      (ctx.details.b10 ??= {} as Record<string, unknown>);
-      (ctx.details.b10 as Record<string, unknown>)[`K${K}`] = { fixed: fixed.map((f) => ({ c: f.c, wallMs: f.run.wallMs, fake: f.run.fake })), auto: { wallMs: auto.wallMs, fake: auto.fake, outcome: auto.outcome }, load };
+      (ctx.details.b11 ??= {} as Record<string, unknown>);
+      (ctx.details.b11 as Record<string, unknown>)[`K${K}`] = { fixed: fixed.map((f) => ({ c: f.c, wallMs: f.run.wallMs, fake: f.run.fake })), auto: { wallMs: auto.wallMs, fake: auto.fake, outcome: auto.outcome }, load };
     }
     return rows;
   },
