@@ -36,16 +36,33 @@ export async function openResults(dirs: readonly string[]): Promise<MergedResult
   if (dirs.length > 2048) throw new RangeError('openResults merges at most 2048 folders at once');
   const latest = new Map<string, number>();
   const money = new ReportTally();
-  for (const [dirIndex, dir] of dirs.entries()) {
-    for await (const { record, offset } of streamRecords(path.join(dir, RESULTS_FILE), stats)) {
-      money.addBilled(record);
-      if (record.moved_from !== undefined && record.moved_from !== record.path) latest.delete(record.moved_from);
-      const prev = latest.get(record.path);
-      const ok = record.status === 'ok';
-      if (prev === undefined || ok || !unpack(prev).ok) latest.set(record.path, pack(dirIndex, offset, ok));
-    }
-  }
   const resolved = dirs.map((d) => path.resolve(d));
+  // Within a folder the file is in time order; between folders (the same photo in two of them, which shards never
+  // do) the newer answer wins whichever folder was named first. Rare, so the older line is read back to compare.
+  const readers = new Map<number, number>();
+  const readBack = (dir: number, offset: number) => {
+    let fd = readers.get(dir);
+    if (fd === undefined) readers.set(dir, (fd = openSync(path.join(resolved[dir]!, RESULTS_FILE), 'r')));
+    return readLineAt(fd, offset);
+  };
+  try {
+    for (const [dirIndex, dir] of dirs.entries()) {
+      for await (const { record, offset } of streamRecords(path.join(dir, RESULTS_FILE), stats)) {
+        money.addBilled(record);
+        if (record.moved_from !== undefined && record.moved_from !== record.path) latest.delete(record.moved_from);
+        const prev = latest.get(record.path);
+        const ok = record.status === 'ok';
+        let replace = prev === undefined || ok || !unpack(prev).ok;
+        if (replace && prev !== undefined && unpack(prev).dir !== dirIndex) {
+          const old = readBack(unpack(prev).dir, unpack(prev).offset);
+          if (old && (old.at ?? '') > (record.at ?? '') && (old.status === 'ok' || !ok)) replace = false;
+        }
+        if (replace) latest.set(record.path, pack(dirIndex, offset, ok));
+      }
+    }
+  } finally {
+    for (const fd of readers.values()) closeSync(fd);
+  }
 
   async function* current(): AsyncGenerator<{ record: ResultRecord; dir: string }> {
     const order = [...latest.keys()].sort(compareStrings);

@@ -14,6 +14,8 @@ import { formatShard, selectShard } from '../../core/shard.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
+  // HEIC: the native libheif tools are looked up on this environment's PATH (PHOTOBATCH_HEIC_DECODER=wasm|native overrides).
+  (await import('../../core/images/heic-native.js')).configureHeicDecoder(io.env);
   const color = useColor(io);
   const s = style(color);
   const showProgress = useProgress(io, opts);
@@ -151,6 +153,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           io.stderr.write(s.dim('Credits are back; going on.') + '\n');
         }
       };
+      // Counted as records are written: the run keeps no records (flat memory).
+      const tierTally = new (await import('../../core/tiers/flex.js')).TierTally(price);
       try {
         const result = await runBatch({
           photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
@@ -172,6 +176,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
           stopSignal, abortSignal, keepRecords: flags.reconcile === true,
           onEvent: (event) => {
+            if (event.type === 'record') tierTally.add(event.record);
             progress?.onEvent(event);
             if (opts.json && (event.type === 'record' || event.type === 'skipped')) {
               io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
@@ -186,9 +191,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
         if (!opts.quiet) {
           io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
-          const { summarizeTiers } = await import('../../core/tiers/flex.js');
           const { tierSummaryLine } = await import('../render-tiers.js');
-          const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
+          const tiers = tierSummaryLine(tierTally.summary(), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
         }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');

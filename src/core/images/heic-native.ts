@@ -29,24 +29,32 @@ const INTERMEDIATE_QUALITY = 92;
 
 /** Per PATH: looked up once per process. */
 const found = new Map<string, Promise<NativeHeicTool | undefined>>();
+/** The environment the CLI (or a library user) configured; otherwise the tools are looked up on the process's PATH. */
+let configured: Record<string, string | undefined> | undefined;
+
+/** Where to look for heif-dec/heif-convert (PATH) and PHOTOBATCH_HEIC_DECODER: the CLI passes its environment. */
+export function configureHeicDecoder(env: Record<string, string | undefined> | undefined): void {
+  configured = env === undefined ? undefined : { PATH: env.PATH, PHOTOBATCH_HEIC_DECODER: env.PHOTOBATCH_HEIC_DECODER };
+}
 
 export type HeicDecoderChoice = { kind: 'native'; tool: NativeHeicTool } | { kind: 'wasm'; reason: string };
 
-/** Which decoder HEIC photos will use on this machine (cached for the process). */
-export async function chooseHeicDecoder(env: Record<string, string | undefined> = process.env): Promise<HeicDecoderChoice> {
-  const wanted = (env.PHOTOBATCH_HEIC_DECODER ?? '').toLowerCase();
+/** Which decoder HEIC photos will use on this machine (cached per PATH for the process). */
+export async function chooseHeicDecoder(env: Record<string, string | undefined> | undefined = configured): Promise<HeicDecoderChoice> {
+  const wanted = (env?.PHOTOBATCH_HEIC_DECODER ?? '').toLowerCase();
   if (wanted === 'wasm') return { kind: 'wasm', reason: 'PHOTOBATCH_HEIC_DECODER=wasm' };
-  const key = env.PATH ?? '';
-  if (!found.has(key)) found.set(key, findNativeTool(env));
+  const key = env?.PATH ?? '\0inherited';
+  if (!found.has(key)) found.set(key, findNativeTool(env?.PATH));
   const tool = await found.get(key)!;
   if (tool) return { kind: 'native', tool };
   if (wanted === 'native') throw new HeicDecodeError('PHOTOBATCH_HEIC_DECODER=native, but no heif-dec or heif-convert with an HEVC decoder is on PATH', 'load');
   return { kind: 'wasm', reason: 'no heif-dec or heif-convert with an HEVC decoder on PATH (Debian: apt-get install libheif-examples)' };
 }
 
-async function findNativeTool(env: Record<string, string | undefined>): Promise<NativeHeicTool | undefined> {
+async function findNativeTool(PATH: string | undefined): Promise<NativeHeicTool | undefined> {
   for (const name of ['heif-dec', 'heif-convert']) {
-    const file = onPath(name, env.PATH ?? '');
+    // Without a configured PATH the child process finds the tool on the process's own PATH.
+    const file = PATH === undefined ? name : onPath(name, PATH);
     if (!file) continue;
     // Some builds ship without libde265 (AVIF only): ask the tool which decoders it has.
     const list = await run(file, ['--list-decoders'], 10_000).catch(() => undefined);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { chooseHeicDecoder } from '../../../src/core/images/heic-native.js';
+import { chooseHeicDecoder, configureHeicDecoder } from '../../../src/core/images/heic-native.js';
 import { preparePhoto } from '../../../src/core/images/prepare.js';
 import { REPO_ROOT } from '../../helpers/run-cli.js';
 import { tempDir } from '../../helpers/images.js';
@@ -21,16 +21,12 @@ describe('HEIC decoder choice', () => {
   });
 
   test.skipIf(native.kind !== 'native' || !existsSync(HEIC_DIR))('native and WebAssembly give the same upright photo for the real iPhone HEICs', async () => {
-    const before = process.env.PHOTOBATCH_HEIC_DECODER;
-    onTestFinished(() => {
-      if (before === undefined) delete process.env.PHOTOBATCH_HEIC_DECODER;
-      else process.env.PHOTOBATCH_HEIC_DECODER = before;
-    });
+    onTestFinished(() => configureHeicDecoder(undefined));
     for (const name of ['iphone_7.heic', 'IMG_2927.HEIC']) {
       const heic = await readFile(path.join(HEIC_DIR, name));
       const out: Record<string, { w: number; h: number; means: number[] }> = {};
       for (const decoder of ['native', 'wasm']) {
-        process.env.PHOTOBATCH_HEIC_DECODER = decoder;
+        configureHeicDecoder({ PATH: process.env.PATH, PHOTOBATCH_HEIC_DECODER: decoder });
         const p = await preparePhoto(heic, { maxEdge: 256, quality: 90 });
         // Thirds from top to bottom: orientation shows in where the bright sky and the dark ground are.
         const { data, info } = await sharp(p.data).resize(1, 3, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });

@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { chooseHeicDecoder } from '../../../src/core/images/heic-native.js';
+import { chooseHeicDecoder, configureHeicDecoder } from '../../../src/core/images/heic-native.js';
 
 const HAVE_NATIVE = (await chooseHeicDecoder({ PATH: process.env.PATH })).kind === 'native';
 import { ImageError } from '../../../src/core/errors.js';
@@ -70,12 +70,8 @@ describe('HEIC: the decoder is loaded only when a HEIC has to be decoded', () =>
 
   test.each(['wasm', 'native'])('damaged HEVC data (%s decoder): a one-line unreadable error, and the decoder keeps working', async (decoder) => {
     if (decoder === 'native' && !HAVE_NATIVE) return;
-    const before = process.env.PHOTOBATCH_HEIC_DECODER;
-    process.env.PHOTOBATCH_HEIC_DECODER = decoder;
-    onTestFinished(() => {
-      if (before === undefined) delete process.env.PHOTOBATCH_HEIC_DECODER;
-      else process.env.PHOTOBATCH_HEIC_DECODER = before;
-    });
+    configureHeicDecoder({ PATH: process.env.PATH, PHOTOBATCH_HEIC_DECODER: decoder });
+    onTestFinished(() => configureHeicDecoder(undefined));
     for (let i = 0; i < 2; i++) {
       const e = await rejection(preparePhoto(heif({ exif: 6 }), { maxEdge: 512, quality: 80 }));
       expect(e.kind).toBe('unreadable');
