@@ -6,7 +6,7 @@ export interface CliIO {
   readStdin: () => Promise<string>;
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Subscribes to Ctrl-C / SIGTERM; returns an unsubscribe function. */
+  /** Subscribes to Ctrl-C / SIGTERM / SIGHUP; returns an unsubscribe function. */
   onSignal: (handler: (signal: string) => void) => () => void;
 }
 
@@ -23,13 +23,12 @@ export function defaultIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
     onSignal: (handler) => {
-      const onInt = () => handler('SIGINT');
-      const onTerm = () => handler('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
+      // SIGHUP (the terminal closed) is handled like SIGTERM: finish what is in flight and paid for.
+      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+      const listeners = signals.map((sig) => [sig, () => handler(sig)] as const);
+      for (const [sig, fn] of listeners) process.on(sig, fn);
       return () => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
+        for (const [sig, fn] of listeners) process.off(sig, fn);
       };
     },
   };

@@ -1,9 +1,11 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 
 export interface ProgramState {
   exitCode: number;
+  /** Scrubs keys and control characters from messages that echo arguments (commander's usage errors). */
+  redact?: (text: string) => string;
 }
 
 const CONFIG_HELP = `
@@ -16,8 +18,17 @@ Configuration (a flag wins over the environment, which wins over .env in the cur
 Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error · 3 some photos failed ·
             4 stopped early, re-run to resume · 130 interrupted`;
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
+const SIDECAR_KINDS = ['xmp', 'json', 'txt'];
+
+/**
+ * A repeatable option limited to `choices`. commander's .choices() installs its own parser and a later
+ * .argParser() replaces it, validation included, so the check lives here (`--sidecar jpg` once wrote over photos).
+ */
+function collectChoice(choices: readonly string[]) {
+  return (value: string, previous: string[] = []): string[] => {
+    if (!choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    return [...previous, value];
+  };
 }
 
 /** Builds the command tree. Heavy modules (sharp, undici) load inside the actions, so --help stays fast. */
@@ -29,7 +40,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      writeErr: (text) => io.stderr.write(state.redact ? state.redact(text) : text),
     })
     .addHelpText('after', CONFIG_HELP);
 
@@ -47,7 +58,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--context <text>', 'what the photos are, e.g. "Nguyen–Tran wedding, Hanoi"')
     .option('--max-keywords <n>', 'cap for the keywords preset', '15')
     .option('--schema <file.json>', 'JSON Schema for structured output; the parsed object goes into output')
-    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(['xmp', 'json', 'txt']).argParser(collect).default([]))
+    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(SIDECAR_KINDS).argParser(collectChoice(SIDECAR_KINDS)).default([]))
     .option('--sidecar-in-place', 'write sidecars beside the originals (what Lightroom and darktable read)')
     .addOption(new Option('--sidecar-naming <style>', 'IMG_1.xmp (default) or IMG_1.CR2.xmp (darktable)').choices(['default', 'darktable']).default('default'))
     .option('--modalities <list>', 'output modalities, e.g. image,text for image-output models (images are saved in --out)')
@@ -61,6 +72,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--retries <n>', 'retries per photo for rate limits, timeouts and server errors', '5')
     .option('--timeout <seconds>', 'per-request deadline', '120')
     .addOption(new Option('--wait-for-credits [duration]', 'when credits run out, wait for a top-up (e.g. 2h; default 12h) instead of stopping'))
+    .addOption(new Option('--wait-lock [duration]', 'if another run is using --out, wait for it (e.g. 30m; default 1h) instead of exiting 2'))
     .option('--dry-run', 'estimate tokens and cost offline; sends nothing, needs no key')
     .option('--json', 'write each result line to stdout as it finishes (dry run: one JSON document)')
     .option('--force', 'redo photos that are already done in --out')

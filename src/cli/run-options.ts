@@ -19,6 +19,8 @@ export interface RunOptions {
   rpm?: number;
   maxCostUsd?: number;
   waitForCreditsMs?: number;
+  /** --wait-lock: how long to queue behind another run on the same --out. */
+  waitLockMs?: number;
   sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: 'default' | 'darktable' };
   modalities?: string[];
   contactSheet: boolean;
@@ -101,6 +103,9 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
   const wait = flags.waitForCredits;
   if (wait === true) options.waitForCreditsMs = DEFAULT_CREDIT_WAIT_MS;
   else if (typeof wait === 'string') options.waitForCreditsMs = parseDuration(wait, '--wait-for-credits');
+  const waitLock = flags.waitLock;
+  if (waitLock === true) options.waitLockMs = 3_600_000;
+  else if (typeof waitLock === 'string') options.waitLockMs = parseDuration(waitLock, '--wait-lock');
   return options;
 }
 

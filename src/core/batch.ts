@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import pLimit from 'p-limit';
 import type { PhotoRef, RecordError, ResultRecord } from './types.js';
 import { ImageError, PhotobatchError, type StopReason } from './errors.js';
@@ -22,6 +23,8 @@ import { writeCostCsv, writeCostReport } from './report-files.js';
 import { Budget } from './budget.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
+import { acquireOutLock } from './safety/out-lock.js';
+import { describeOutputFailure, isOutputFailure, OutputWriteError, StdoutClosedError } from './safety/env-errors.js';
 
 export interface BatchOptions {
   photos: readonly PhotoRef[];
@@ -63,13 +66,15 @@ export interface BatchOptions {
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   creditPollMs?: number;
+  /** How long to wait for another run holding outDir (--wait-lock); default: fail at once. */
+  lockWaitMs?: number;
 }
 
 export type BatchEvent =
   | { type: 'start'; total: number }
   | { type: 'record'; record: ResultRecord }
   | { type: 'skipped'; record: ResultRecord }
-  | { type: 'stopping'; reason: StopReason | 'interrupted'; message: string }
+  | { type: 'stopping'; reason: BatchStopReason; message: string }
   | { type: 'warning'; message: string }
   | { type: 'sender'; event: SenderEvent };
 
@@ -83,16 +88,41 @@ interface PhotoStep {
   unclaim?: () => void;
 }
 
+/** Why a run ended early: the API's reasons, Ctrl-C, an unwritable --out, or stdout closed by its reader. */
+export type BatchStopReason = StopReason | 'interrupted' | 'output_failed' | 'stdout_closed';
+
 export interface BatchResult {
   report: CostReport;
   /** Records this run wrote. */
   records: ResultRecord[];
-  stopped?: { reason: StopReason | 'interrupted'; message: string };
+  stopped?: { reason: BatchStopReason; message: string };
   reportFile: string;
+  /**
+   * Paid answers that could not be added to results.jsonl (disk full, read-only): where they were
+   * saved instead (`file`), or the records themselves when even that failed.
+   */
+  unsaved?: { file?: string; records: ResultRecord[] };
 }
 
-/** scan → prepare → send → record → report, for one output folder. */
+/**
+ * scan → prepare → send → record → report, for one output folder. One run per folder at a time:
+ * a second writer would pay for every photo again and tear results.jsonl lines.
+ */
 export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
+  const emit = opts.onEvent ?? (() => {});
+  const lock = await outputStep(opts.outDir, () => acquireOutLock(opts.outDir, {
+    waitMs: opts.lockWaitMs ?? 0,
+    ...(opts.stopSignal ? { signal: opts.stopSignal } : {}),
+    onWait: (holder) => emit({ type: 'warning', message: `${opts.outDir} is in use by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another run'}; waiting for it (--wait-lock)` }),
+  }));
+  try {
+    return await runBatchLocked(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const started = Date.now();
   const emit = opts.onEvent ?? (() => {});
   const fallbackModels = opts.fallbackModels ?? [];
@@ -100,7 +130,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
   const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
   const family = familyFor(opts.model);
-  const journal = openJournal(opts.outDir);
+  const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir));
   const records: ResultRecord[] = [];
   let skipped = 0;
   let stopped: BatchResult['stopped'];
@@ -129,14 +159,16 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     onEvent: (event) => emit({ type: 'sender', event }),
   });
 
-  const stop = (reason: StopReason | 'interrupted', message: string) => {
+  const stop = (reason: BatchStopReason, message: string) => {
     if (stopped) return;
     stopped = { reason, message };
     sender.stop();
     emit({ type: 'stopping', reason, message });
   };
   const onSoftStop = () => {
-    stop('interrupted', 'Interrupted: finishing the photos in flight. Press Ctrl-C again to abort them.');
+    // stdout closed by its reader (`| head -1`): stop like a Unix filter, but keep what is in flight and paid for.
+    if (opts.stopSignal?.reason instanceof StdoutClosedError) stop('stdout_closed', 'stdout was closed; finishing the photos in flight.');
+    else stop('interrupted', 'Interrupted: finishing the photos in flight. Press Ctrl-C again to abort them.');
     setTimeout(() => hard.abort(), opts.graceMs ?? 30_000).unref();
   };
   if (opts.stopSignal?.aborted) onSoftStop();
@@ -169,9 +201,20 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     }
   };
 
+  // Once results.jsonl cannot be written, every later answer (already paid for) is kept here and saved elsewhere.
+  const unsaved: ResultRecord[] = [];
   const write = (record: ResultRecord) => {
-    journal.append(record);
     records.push(record);
+    if (unsaved.length > 0) unsaved.push(record);
+    else {
+      try {
+        journal.append(record);
+      } catch (err) {
+        if (!isOutputFailure(err)) throw err;
+        unsaved.push(record);
+        stop('output_failed', `Cannot write ${journal.file}: ${describeOutputFailure(err)}. No new requests are started; free space or make --out writable, then re-run the same command.`);
+      }
+    }
     emit({ type: 'record', record });
   };
   // Byte-identical photos in one run are sent once: later copies wait for the first.
@@ -311,7 +354,12 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   } finally {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);
     opts.abortSignal?.removeEventListener('abort', onHardAbort);
-    journal.close();
+    try {
+      journal.close();
+    } catch (err) {
+      if (!isOutputFailure(err)) throw err;
+      stop('output_failed', `Cannot flush ${journal.file}: ${describeOutputFailure(err)}`);
+    }
   }
 
   if (stopped?.reason === 'budget') {
@@ -323,10 +371,41 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const report = buildReport({
     records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
   });
-  const reportFile = await writeCostReport(opts.outDir, report);
-  await writeCostCsv(opts.outDir, history);
-  if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
-  return { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+  let reportFile = path.join(opts.outDir, 'cost-report.json');
+  try {
+    reportFile = await writeCostReport(opts.outDir, report);
+    await writeCostCsv(opts.outDir, history);
+    if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
+  } catch (err) {
+    // The reports are derived from results.jsonl and rebuilt by `photobatch report`; the answers matter more.
+    if (!isOutputFailure(err)) throw err;
+    emit({ type: 'warning', message: `reports not written in ${opts.outDir}: ${describeOutputFailure(err)}; \`photobatch report\` rebuilds them later` });
+    if (!stopped) stopped = { reason: 'output_failed', message: `Cannot write the reports in ${opts.outDir}: ${describeOutputFailure(err)}` };
+  }
+  const result: BatchResult = { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+  if (unsaved.length > 0) result.unsaved = await rescueRecords(unsaved);
+  return result;
+}
+
+/** Turns an unwritable --out at the start of a run into a one-line error that names the cause. */
+async function outputStep<T>(outDir: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!isOutputFailure(err)) throw err;
+    throw new OutputWriteError(`Cannot write to the output folder ${outDir}: ${describeOutputFailure(err)}. Pick a writable --out.`, err.code ?? 'EIO', err);
+  }
+}
+
+/** Paid answers results.jsonl could not take: saved in the temp folder (usually another file system), else returned. */
+async function rescueRecords(unsaved: ResultRecord[]): Promise<{ file?: string; records: ResultRecord[] }> {
+  const file = path.join(os.tmpdir(), `photobatch-unsaved-${process.pid}-${Date.now()}.jsonl`);
+  try {
+    await writeFile(file, unsaved.map((r) => JSON.stringify(r)).join('\n') + '\n', { flag: 'wx' });
+    return { file, records: unsaved };
+  } catch {
+    return { records: unsaved };
+  }
 }
 
 function oneLine(kind: RecordError['kind'], message: string): RecordError {

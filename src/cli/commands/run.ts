@@ -10,6 +10,8 @@ import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
 import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
+import { StdoutClosedError } from '../../core/safety/env-errors.js';
+import { jsonLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -80,7 +82,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
       : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
-    return await runWithSignals(io, async (stopSignal, abortSignal) => {
+    return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       const warnings: string[] = [];
@@ -94,21 +96,23 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
           ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
           ...(opts.waitForCreditsMs === undefined ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
+          ...(opts.waitLockMs === undefined ? {} : { lockWaitMs: opts.waitLockMs }),
           ...(price === undefined ? {} : { price }),
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
           stopSignal, abortSignal,
           onEvent: (event) => {
             progress?.onEvent(event);
-            if (opts.json && (event.type === 'record' || event.type === 'skipped')) {
-              io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
+            if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
+              io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
-            if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+            if (event.type === 'stopping' && !progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(event.message) + '\n');
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
             if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
           },
         });
         progress?.stop();
         for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
+        if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
         if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
@@ -133,22 +137,40 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   }
 }
 
-/** First Ctrl-C (or SIGTERM): finish what is in flight. Second: abort it. */
+/**
+ * First Ctrl-C (or SIGTERM, SIGHUP): finish what is in flight. Second: abort it.
+ * stdout closed by its reader (EPIPE) is a first stop too, and nothing more is written to it.
+ */
 async function runWithSignals(
   io: CliIO,
-  body: (stop: AbortSignal, abort: AbortSignal) => Promise<number>,
+  body: (stop: AbortSignal, abort: AbortSignal, stdoutClosed: () => boolean) => Promise<number>,
 ): Promise<number> {
   const stop = new AbortController();
   const abort = new AbortController();
+  let closed = false;
   const unsubscribe = io.onSignal(() => {
     if (!stop.signal.aborted) stop.abort();
     else abort.abort();
   });
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') return;
+    closed = true;
+    if (!stop.signal.aborted) stop.abort(new StdoutClosedError());
+  };
+  io.stdout.on('error', onStdoutError);
   try {
-    return await body(stop.signal, abort.signal);
+    return await body(stop.signal, abort.signal, () => closed);
   } finally {
     unsubscribe();
+    io.stdout.off('error', onStdoutError);
   }
+}
+
+/** Where paid answers went when results.jsonl could not take them; never silently dropped. */
+function describeUnsaved(unsaved: { file?: string; records: unknown[] }): string {
+  const n = unsaved.records.length;
+  if (unsaved.file) return `${n} paid answer${n === 1 ? '' : 's'} could not be added to results.jsonl; saved in ${unsaved.file} (append it to results.jsonl once there is room).`;
+  return `${n} paid answer${n === 1 ? '' : 's'} could not be saved anywhere; here they are, one JSON line each:\n` + unsaved.records.map((r) => jsonLine(r)).join('\n');
 }
 
 async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: () => Promise<T>): Promise<T> {
