@@ -49,6 +49,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .description('Send every photo to a vision model and write results.jsonl and a cost report')
     .argument('<inputs...>', 'folders (recursive), image files, or - to read paths from stdin')
     .option('-o, --out <dir>', 'output folder', './photobatch-out')
+    .option('-0, --null', 'paths read from stdin (-) are separated by NUL, as `find -print0` writes them')
     .option('-m, --model <id>', 'OpenRouter model id (default: $AI_MODEL or google/gemini-2.5-flash)')
     .option('--fallback-model <ids>', 'comma-separated models OpenRouter tries if the first fails')
     .option('-p, --prompt <text>', 'the instruction sent with each photo; may use {filename} {folder} {date} {camera} {context}')
@@ -81,6 +82,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--no-progress', 'no progress bar')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .option('--allow-insecure-http', 'allow a plain-http --base-url on another machine (the key travels unencrypted)')
     .addHelpText('after', CONFIG_HELP)
     .action(async (inputs: string[], flags: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');

@@ -7,6 +7,7 @@ import { readDotenv } from '../env-file.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { VERSION } from '../version.js';
+import { allowsInsecureHttp } from '../io.js';
 
 export interface DoctorFlags {
   json?: boolean;
@@ -33,7 +34,7 @@ export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<numb
   const { runDoctor } = await import('../../core/doctor.js');
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
   const client = config.apiKey
-    ? new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: DOCTOR_TIMEOUT_MS })
+    ? new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: DOCTOR_TIMEOUT_MS, allowInsecureHttp: allowsInsecureHttp(io.env) })
     : undefined;
   let report: DoctorReport;
   try {

@@ -6,6 +6,7 @@ import { readDotenv } from '../env-file.js';
 import { ExitCode } from '../exit-codes.js';
 import { int, usd } from '../format.js';
 import type { CliIO } from '../io.js';
+import { allowsInsecureHttp } from '../io.js';
 
 export interface ModelsFlags {
   search?: string;
@@ -31,7 +32,7 @@ export async function modelsCommand(flags: ModelsFlags, io: CliIO): Promise<numb
   const { loadPrices } = await import('../../core/pricing/prices.js');
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
   // The key is optional for /models; it is sent when set so proxies that require auth still answer.
-  const client = new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: MODELS_TIMEOUT_MS });
+  const client = new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: MODELS_TIMEOUT_MS, allowInsecureHttp: allowsInsecureHttp(io.env) });
   let prices: PriceTable;
   try {
     prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env, ...(flags.refresh ? { refresh: true } : {}) });

@@ -11,7 +11,8 @@ import { renderDryRun } from '../render-dry-run.js';
 import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
 import { StdoutClosedError } from '../../core/safety/env-errors.js';
-import { jsonLine } from '../terminal-text.js';
+import { jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
+import { allowsInsecureHttp } from '../io.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -26,7 +27,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
-      readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
+      readStdinPaths: async () => splitPathList(await io.readStdin(), flags.null === true),
+      onSkip: (input, reason) => io.stderr.write(s.yellow(`Skipped ${terminalSafeLine(input)}: ${reason}`) + '\n'),
     }),
   );
   if (photos.length === 0) {
@@ -63,17 +65,17 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   if (formatWarning) io.stderr.write(s.yellow(`Warning: ${formatWarning}`) + '\n');
 
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
-  const client = new OpenRouterClient({ apiKey, baseURL: opts.config.baseURL, timeoutMs: opts.timeoutMs });
+  const client = new OpenRouterClient({ apiKey, baseURL: opts.config.baseURL, timeoutMs: opts.timeoutMs, allowInsecureHttp: flags.allowInsecureHttp === true || allowsInsecureHttp(io.env) });
   try {
     const key = await checkKey(client);
-    if (key.warning) io.stderr.write(s.yellow(`Warning: ${key.warning}`) + '\n');
+    if (key.warning) io.stderr.write(s.yellow(`Warning: ${terminalSafe(key.warning)}`) + '\n');
     const remaining = key.info?.limit_remaining;
     info(
-      s.dim(`Key ${redactKey(apiKey)} · model ${opts.config.model}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')),
+      s.dim(`Key ${redactKey(apiKey)} · model ${terminalSafeLine(opts.config.model)}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')),
     );
 
     const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env });
-    if (prices.warning) info(s.dim(prices.warning));
+    if (prices.warning) info(s.dim(terminalSafe(prices.warning)));
     const price = findPrice(prices.models, opts.config.model);
     if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
       throw new UsageError(`--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
@@ -105,16 +107,16 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
             if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
               io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
-            if (event.type === 'stopping' && !progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(event.message) + '\n');
+            if (event.type === 'stopping' && !progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(terminalSafe(event.message)) + '\n');
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
-            if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
+            if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${terminalSafe(event.message)}`) + '\n'));
           },
         });
         progress?.stop();
-        for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
+        for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
         if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
         if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
-        else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
+        else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
         if (flags.reconcile === true && result.stopped?.reason !== 'interrupted') {
           const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/reconcile.js');
@@ -123,7 +125,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
             const file = await writeReconcileFile(opts.outDir, reconciled);
             if (!opts.quiet || reconciled.differing > 0) io.stderr.write(summarizeReconcile(reconciled, displayPath(io.cwd, file)) + '\n');
           } catch (err) {
-            io.stderr.write(s.yellow(`Reconcile skipped: ${(err as Error).message}`) + '\n');
+            io.stderr.write(s.yellow(`Reconcile skipped: ${terminalSafe((err as Error).message)}`) + '\n');
           }
         }
         return exitCodeForRun(result);
@@ -187,4 +189,13 @@ async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: (
 function displayPath(cwd: string, p: string): string {
   const rel = path.relative(cwd, p);
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`;
+}
+
+/**
+ * Paths from stdin: NUL-separated with -0/--null (`find -print0`, any byte but NUL allowed in a name),
+ * else one per line. Lines are not trimmed beyond their line ending: a name may begin or end with a space.
+ */
+export function splitPathList(text: string, nul: boolean): string[] {
+  const parts = nul ? text.split('\0') : text.split(/\r?\n/);
+  return parts.filter((p) => p.trim() !== '');
 }

@@ -3,11 +3,10 @@ import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import { ApiError } from './api-error.js';
 import { scrubSecrets } from './redact.js';
+import { MAX_JSON_DEPTH, pruneDepth } from '../safety/json-depth.js';
 
 /** 64 MiB: far above any chat answer, room for the base64 images of image-output models. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
-/** Deeper than any real API answer; deeper parts become null so no renderer or serializer recurses into them. */
-export const MAX_JSON_DEPTH = 64;
 
 /** Reads a response body up to `max` bytes; more is refused without being read (the socket is dropped). */
 export async function readBodyCapped(res: Dispatcher.ResponseData, max: number): Promise<string> {
@@ -37,7 +36,7 @@ function tooLarge(status: number, max: number): ApiError {
   );
 }
 
-/** JSON.parse, with anything nested deeper than MAX_JSON_DEPTH replaced by null (walked without recursion). */
+/** JSON.parse, with anything nested deeper than MAX_JSON_DEPTH replaced by null: no renderer or serializer recurses into it. */
 export function parseJsonData(text: string): unknown {
   if (text === '') return undefined;
   let value: unknown;
@@ -47,22 +46,6 @@ export function parseJsonData(text: string): unknown {
     return undefined;
   }
   return pruneDepth(value, MAX_JSON_DEPTH);
-}
-
-export function pruneDepth<T>(value: T, maxDepth: number): T {
-  if (value === null || typeof value !== 'object') return value;
-  const stack: [Record<string, unknown> | unknown[], number][] = [[value as Record<string, unknown>, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    const keys = Array.isArray(node) ? node.keys() : Object.keys(node);
-    for (const k of keys) {
-      const v = (node as Record<string | number, unknown>)[k];
-      if (v === null || typeof v !== 'object') continue;
-      if (depth >= maxDepth) (node as Record<string | number, unknown>)[k] = null;
-      else stack.push([v as Record<string, unknown>, depth + 1]);
-    }
-  }
-  return value;
 }
 
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
