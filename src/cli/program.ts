@@ -60,6 +60,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--max-keywords <n>', 'cap for the keywords preset', '15')
     .option('--schema <file.json>', 'JSON Schema for structured output; the parsed object goes into output')
     .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(SIDECAR_KINDS).argParser(collectChoice(SIDECAR_KINDS)).default([]))
+    .option('--overwrite', 'replace sidecar fields (and .txt files) written by hand; by default they are kept')
     .option('--sidecar-in-place', 'write sidecars beside the originals (what Lightroom and darktable read)')
     .addOption(new Option('--sidecar-naming <style>', 'IMG_1.xmp (default) or IMG_1.CR2.xmp (darktable)').choices(['default', 'darktable']).default('default'))
     .option('--modalities <list>', 'output modalities, e.g. image,text for image-output models (images are saved in --out)')

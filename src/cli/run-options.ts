@@ -21,7 +21,7 @@ export interface RunOptions {
   waitForCreditsMs?: number;
   /** --wait-lock: how long to queue behind another run on the same --out. */
   waitLockMs?: number;
-  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: 'default' | 'darktable' };
+  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: 'default' | 'darktable'; overwrite: boolean };
   modalities?: string[];
   contactSheet: boolean;
   dryRun: boolean;
@@ -89,6 +89,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
       kinds: [...new Set((flags.sidecar as ('xmp' | 'json' | 'txt')[] | undefined) ?? [])],
       inPlace: flags.sidecarInPlace === true,
       naming: flags.sidecarNaming === 'darktable' ? 'darktable' : 'default',
+      overwrite: flags.overwrite === true,
     },
     contactSheet: flags.contactSheet !== false,
     dryRun: flags.dryRun === true,

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -15,15 +15,17 @@ import type { ModelPrice } from './pricing/prices.js';
 import { planPrompt, type PromptPlan } from './presets.js';
 import { pathTemplateVars, readTemplateVars, usesVar } from './template.js';
 import type { SidecarWriter } from './sidecars/index.js';
-import { writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
+import { CONTACT_SHEET_FILE, writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
 import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
-import { buildReport, type CostReport } from './report.js';
+import { buildReport, COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from './report.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
 import { Budget } from './budget.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
+import { readInputFile } from './images/read-input.js';
 import { acquireOutLock } from './safety/out-lock.js';
+import { OutputManifest, reportReplaceable } from './safety/output-manifest.js';
 import { describeOutputFailure, isOutputFailure, OutputWriteError, StdoutClosedError } from './safety/env-errors.js';
 
 export interface BatchOptions {
@@ -66,6 +68,10 @@ export interface BatchOptions {
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   creditPollMs?: number;
+  /** Files photobatch created in outDir (shared with the sidecar writer); made here when not given. */
+  manifest?: OutputManifest;
+  /** Largest photo read, in bytes (default MAX_INPUT_BYTES, 512 MiB). */
+  maxInputBytes?: number;
   /** How long to wait for another run holding outDir (--wait-lock); default: fail at once. */
   lockWaitMs?: number;
 }
@@ -131,6 +137,8 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
   const family = familyFor(opts.model);
   const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir));
+  // What photobatch created in --out: only those files may be replaced; input photos never.
+  const manifest = opts.manifest ?? new OutputManifest(opts.outDir, opts.photos.map((p) => p.path));
   const records: ResultRecord[] = [];
   let skipped = 0;
   let stopped: BatchResult['stopped'];
@@ -195,7 +203,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const shrinkFor = (photo: PhotoRef) => async (current: PreparedPhoto) => {
     const edge = Math.max(512, Math.round(Math.max(current.width, current.height) / 2));
     try {
-      return await prepLimit(async () => preparePhoto(await readFile(photo.path), { maxEdge: edge, quality: Math.min(opts.quality, 70), fileName: photo.path }));
+      return await prepLimit(async () => preparePhoto(await readInputFile(photo.path, opts.maxInputBytes), { maxEdge: edge, quality: Math.min(opts.quality, 70), fileName: photo.path }));
     } catch {
       return undefined;
     }
@@ -223,7 +231,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   /** Reads, hashes and (unless it is already answered or being answered) compresses one photo. */
   const preparePhotoStep = (photo: PhotoRef, mayReuse: boolean) =>
     prepLimit(async (): Promise<PhotoStep> => {
-      const original = await readFile(photo.path);
+      const original = await readInputFile(photo.path, opts.maxInputBytes);
       const sha = sha256Hex(original);
       const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
       const prompt = plan.prompt(vars);
@@ -311,7 +319,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   /** Sidecars and returned images: their failure is a warning, never a lost answer. */
   const attachFiles = async (record: ResultRecord, photo: PhotoRef, images: readonly string[], fields: import('./sidecars/index.js').SidecarFields) => {
     try {
-      if (images.length > 0) record.images = await saveAiImages(opts.outDir, photo.file, images);
+      if (images.length > 0) record.images = await saveAiImages(opts.outDir, photo.file, images, { manifest, photoPath: photo.path });
     } catch (err) {
       emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
     }
@@ -371,11 +379,16 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const report = buildReport({
     records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
   });
-  let reportFile = path.join(opts.outDir, 'cost-report.json');
+  let reportFile = path.join(opts.outDir, COST_REPORT_FILE);
   try {
-    reportFile = await writeCostReport(opts.outDir, report);
-    await writeCostCsv(opts.outDir, history);
-    if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
+    const mayWrite = async (name: string, mark: string) => {
+      if (await reportReplaceable(path.join(opts.outDir, name), mark)) return true;
+      emit({ type: 'warning', message: `${path.join(opts.outDir, name)} exists and photobatch did not write it; not replacing it (move it away, or use another --out)` });
+      return false;
+    };
+    if (await mayWrite(COST_REPORT_FILE, '"cost_usd"')) reportFile = await writeCostReport(opts.outDir, report);
+    if (await mayWrite(COST_CSV_FILE, 'file,status,model')) await writeCostCsv(opts.outDir, history);
+    if (contactSheet && (await mayWrite(CONTACT_SHEET_FILE, 'photobatch'))) await writeContactSheet(opts.outDir, { records: history, report });
   } catch (err) {
     // The reports are derived from results.jsonl and rebuilt by `photobatch report`; the answers matter more.
     if (!isOutputFailure(err)) throw err;

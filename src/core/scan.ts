@@ -1,8 +1,8 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { PhotoRef } from './types.js';
 import { UsageError } from './errors.js';
+import { kindOf } from './images/read-input.js';
 
 /**
  * Extensions the scan picks up in folders (case-insensitive). Files named explicitly are taken as they
@@ -73,7 +73,7 @@ export async function scanInputs(inputs: string[], opts: ScanOptions = {}): Prom
       // A file named explicitly is a photo whatever its extension: the user asked for it.
       if (!found.has(abs)) found.set(abs, { path: abs, file: path.basename(abs) });
     } else {
-      skip(input, `not a regular file (${fileKind(info)}); photobatch reads only regular files`);
+      skip(input, `not a regular file (${kindOf(info)}); photobatch reads only regular files`);
     }
   }
 
@@ -100,17 +100,8 @@ async function walk(root: string, dir: string, outDir: string | undefined, found
     const target = await stat(abs).catch(() => undefined);
     if (target?.isFile()) found.set(abs, { path: abs, file });
     else if (!target && entry.name.includes('\uFFFD')) skip(file, 'the name is not valid UTF-8 (rename the file)');
-    else skip(file, target ? `not a regular file (${fileKind(target)})` : entry.isSymbolicLink() ? 'a broken symbolic link' : 'cannot be read');
+    else skip(file, target ? `not a regular file (${kindOf(target)})` : entry.isSymbolicLink() ? 'a broken symbolic link' : 'cannot be read');
   }
-}
-
-function fileKind(info: Stats): string {
-  if (info.isFIFO()) return 'a named pipe';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  if (info.isDirectory()) return 'a folder';
-  return 'not a file';
 }
 
 async function realOrResolved(p: string): Promise<string> {

@@ -81,9 +81,11 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       throw new UsageError(`--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
     }
 
+    const { OutputManifest } = await import('../../core/safety/output-manifest.js');
+    const manifest = new OutputManifest(opts.outDir, photos.map((p) => p.path));
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
-      : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
+      : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
     return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
@@ -101,7 +103,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(opts.waitLockMs === undefined ? {} : { lockWaitMs: opts.waitLockMs }),
           ...(price === undefined ? {} : { price }),
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
-          stopSignal, abortSignal,
+          stopSignal, abortSignal, manifest,
           onEvent: (event) => {
             progress?.onEvent(event);
             if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { DefaultExiftoolArgs, ExifTool, type WriteTags } from 'exiftool-vendored';
 import type { Provenance, SidecarFields } from './index.js';
 import { allKeywords, keywordUnion, tempPathFor } from './json-txt.js';
+import type { KeepExisting } from './index.js';
+import { fingerprint } from '../safety/output-manifest.js';
 
 /**
  * Defines the XMP-photobatch namespace. The same relative path works from src/core/sidecars
@@ -56,11 +58,12 @@ export function buildXmpTags(fields: SidecarFields, provenance: Provenance, exis
 
 function formatUsd(n: number): string {
   // Plain decimal even for fractions of a cent (String(1e-7) would give "1e-7").
-  return n.toFixed(10).replace(/\.?0+$/, '');
+  return n.toFixed(10).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }
 
 export interface XmpWriter {
-  write(target: string, fields: SidecarFields, provenance: Provenance): Promise<void>;
+  /** Returns fingerprints of the text fields it wrote (hand-written ones, per `keep`, are left as they are). */
+  write(target: string, fields: SidecarFields, provenance: Provenance, keep?: KeepExisting): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -83,26 +86,37 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
   };
 
   return {
-    async write(target, fields, provenance) {
+    async write(target, fields, provenance, keep = () => false) {
       const exiftool = await tool();
       await mkdir(path.dirname(target), { recursive: true });
       const exists = await access(target).then(
         () => true,
         () => false,
       );
-      const existingKeywords = exists ? await readKeywords(exiftool, target) : [];
-      const tags = buildXmpTags(fields, provenance, existingKeywords);
+      const existing = exists ? await readExisting(exiftool, target) : { keywords: [], text: {} };
+      const tags = buildXmpTags(fields, provenance, existing.keywords) as Record<string, unknown>;
+      const prints: Record<string, string> = {};
+      for (const [field, tag] of Object.entries(TEXT_TAGS)) {
+        const value = tags[tag];
+        if (typeof value !== 'string') continue;
+        const old = existing.text[field];
+        // A caption the user wrote (or edited after photobatch) stays, with its translations.
+        if (old !== undefined && keep(field, old)) {
+          for (const k of Object.keys(tags)) if (k === tag || k.startsWith(`${tag}-`)) delete tags[k];
+        } else prints[field] = fingerprint(value);
+      }
       // Edit a copy and swap it in: a crash or an ExifTool error never leaves a half-written
       // sidecar where Lightroom or darktable would read it.
       const tmp = tempPathFor(target);
       try {
         if (exists) await copyFile(target, tmp);
-        await exiftool.write(tmp, tags, { useMWG: false, writeArgs: ['-overwrite_original'] });
+        await exiftool.write(tmp, tags as WriteTags, { useMWG: false, writeArgs: ['-overwrite_original'] });
         await rename(tmp, target);
       } catch (err) {
         await rm(tmp, { force: true });
         throw err;
       }
+      return prints;
     },
     async close() {
       const current = et;
@@ -112,8 +126,27 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
   };
 }
 
-async function readKeywords(et: ExifTool, file: string): Promise<string[]> {
-  const tags = (await et.read(file)) as { Subject?: unknown; errors?: string[] };
+/** The x-default text fields compared with what is already in a sidecar. */
+const TEXT_TAGS: Record<string, string> = {
+  caption: 'XMP-dc:Description',
+  altText: 'XMP-iptcCore:AltTextAccessibility',
+  headline: 'XMP-photoshop:Headline',
+};
+
+async function readExisting(et: ExifTool, file: string): Promise<{ keywords: string[]; text: Record<string, string> }> {
+  const tags = (await et.read(file)) as Record<string, unknown>;
+  const keywords = keywordsOf(tags as { Subject?: unknown; errors?: string[] }, file);
+  const text: Record<string, string> = {};
+  const pick = (field: string, v: unknown) => {
+    if (typeof v === 'string' || typeof v === 'number') text[field] = String(v);
+  };
+  pick('caption', tags.Description);
+  pick('altText', tags.AltTextAccessibility);
+  pick('headline', tags.Headline);
+  return { keywords, text };
+}
+
+function keywordsOf(tags: { Subject?: unknown; errors?: string[] }, file: string): string[] {
   if (tags.errors && tags.errors.length > 0) {
     // An unreadable sidecar is someone's data: writing over it would lose it.
     throw new Error(`Cannot read existing sidecar ${file}: ${tags.errors.join('; ')}`);
