@@ -92,7 +92,8 @@ async function walk(root: string, dir: string, outDir: string | undefined, found
     }
     if (!isPhotoPath(entry.name) || found.has(abs)) continue;
     const file = toPosix(path.relative(root, abs));
-    if (entry.isFile()) {
+    // A name that is not valid UTF-8 reaches us with U+FFFD in it and cannot be opened by that name.
+    if (entry.isFile() && !entry.name.includes('\uFFFD')) {
       found.set(abs, { path: abs, file });
       continue;
     }

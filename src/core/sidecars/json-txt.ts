@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeepExisting, Provenance, SidecarFields } from './index.js';
 import { fingerprint } from '../safety/output-manifest.js';
+import { fitFileName } from '../safety/file-names.js';
 
 /**
  * A temp name in the target's own folder (same file system, so rename is atomic) that keeps
@@ -10,7 +11,8 @@ import { fingerprint } from '../safety/output-manifest.js';
  */
 export function tempPathFor(target: string): string {
   const ext = path.extname(target);
-  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp${ext}`);
+  // fitFileName: a 250-byte photo name plus the temp suffix must still be a valid file name.
+  return path.join(path.dirname(target), fitFileName(`.${path.basename(target)}`, `.${randomBytes(6).toString('hex')}.tmp${ext}`));
 }
 
 /** Readers (Lightroom, a training script) see the old file or the new one, never half of one. */
