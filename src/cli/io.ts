@@ -11,6 +11,12 @@ export interface CliIO {
 }
 
 export function defaultIO(): CliIO {
+  // A reader that went away (`photobatch report --json | head -1`) ends the output, not the process with a stack trace.
+  if (process.stdout.listenerCount('error') === 0) {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,
