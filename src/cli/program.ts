@@ -15,8 +15,9 @@ Configuration (a flag wins over the environment, which wins over .env in the cur
   AI_MODEL             model id, default google/gemini-2.5-flash
   MAX_IMAGE_SIZE       longest edge in px sent to the model, default 2048
 
-Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error · 3 some photos failed ·
-            4 stopped early, re-run to resume · 130 interrupted`;
+Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error, or --out in use · 3 some photos failed ·
+            4 stopped early, re-run to resume · 5 output not writable (disk full, read-only) ·
+            130 interrupted · 141 stdout closed by its reader`;
 
 const SIDECAR_KINDS = ['xmp', 'json', 'txt'];
 
