@@ -3,7 +3,7 @@
  * UTF-8, the user's own files where outputs would go. Each test says what the user sees, and checks
  * that every normal photo is answered and no file photobatch did not create is written.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, truncateSync, symlinkSync, statSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
@@ -81,6 +81,22 @@ describe('hostile local input', () => {
     const small = await makeJpeg(path.join(dir, 'ok.jpg'));
     await expect(readInputFile(small, 10)).rejects.toThrow(/above the 0\.0 MiB limit/);
     expect((await readInputFile(small)).equals(await readFile(small))).toBe(true);
+  });
+
+  it('a file still being written (a card copy in progress) fails with "changed while it was read", not as a half photo', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'copying.jpg');
+    writeFileSync(file, Buffer.alloc(32 * 1024 * 1024, 0xff));
+    // Another process keeps appending, as a copy from a memory card does.
+    const writer = spawn('sh', ['-c', `while :; do printf xxxxxxxx >> "${file}"; done`], { stdio: 'ignore' });
+    try {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 5; i++) outcomes.push(await readInputFile(file).then(() => 'read', (err: Error) => err.message));
+      expect(outcomes).toContain('The file changed while it was read (still being copied?); re-run when it is complete');
+      expect(outcomes.every((o) => o === 'read' || /changed while it was read/.test(o))).toBe(true);
+    } finally {
+      writer.kill('SIGKILL');
+    }
   });
 
   it('stdin lists: -0 takes NUL-separated names (newlines inside names too); a missing or strange entry is skipped, never the whole list', async () => {

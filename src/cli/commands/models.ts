@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 import { int, usd } from '../format.js';
 import type { CliIO } from '../io.js';
 import { allowsInsecureHttp } from '../io.js';
+import { terminalSafeLine } from '../terminal-text.js';
 
 export interface ModelsFlags {
   search?: string;
@@ -96,7 +97,7 @@ function perMillion(x: number | null): string {
 function renderTable(rows: readonly ModelListing[]): string {
   const header = ['MODEL', 'IN /1M', 'OUT /1M', 'IMG TOKENS', 'PER PHOTO', 'PER 1,000'];
   const body = rows.map((r) => [
-    r.id, perMillion(r.promptPerMillionUsd), perMillion(r.completionPerMillionUsd), int(r.imageTokens), usd(r.perPhotoUsd), usd(r.per1000PhotosUsd),
+    terminalSafeLine(r.id), perMillion(r.promptPerMillionUsd), perMillion(r.completionPerMillionUsd), int(r.imageTokens), usd(r.perPhotoUsd), usd(r.per1000PhotosUsd),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   // The model id is left-aligned; numbers are right-aligned so their decimals line up.
