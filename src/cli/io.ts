@@ -54,8 +54,3 @@ export function style(enabled: boolean) {
   const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
   return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
 }
-
-/** PHOTOBATCH_ALLOW_INSECURE_HTTP=1: a plain-http API on another host is the user's explicit choice. */
-export function allowsInsecureHttp(env: Record<string, string | undefined>): boolean {
-  return env.PHOTOBATCH_ALLOW_INSECURE_HTTP === '1' || env.PHOTOBATCH_ALLOW_INSECURE_HTTP === 'true';
-}

@@ -20,13 +20,14 @@ import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
 import { buildReport, COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from './report.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
-import { Budget } from './budget.js';
+import { SpendCaps } from './spend-caps.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
 import { readInputFile } from './images/read-input.js';
 import { acquireOutLock } from './safety/out-lock.js';
 import { OutputManifest, reportReplaceable } from './safety/output-manifest.js';
 import { describeOutputFailure, isOutputFailure, OutputWriteError, StdoutClosedError } from './safety/env-errors.js';
+import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
 
 export interface BatchOptions {
   photos: readonly PhotoRef[];
@@ -37,6 +38,11 @@ export interface BatchOptions {
   /** A prompt (it may use {filename}, {folder}, {date}, {camera}, {context}), or a plan from planPrompt(). */
   prompt: string | PromptPlan;
   maxTokens: number;
+  /**
+   * The max_tokens that names the job (resume key), when it differs from what is sent: the automatic reasoning
+   * headroom is added to the request but must not make an upgraded photobatch pay again for finished photos.
+   */
+  jobMaxTokens?: number;
   concurrency: number;
   retries: number;
   quality: number;
@@ -45,12 +51,21 @@ export interface BatchOptions {
   maxEdgeExplicit?: boolean;
   force?: boolean;
   rpm?: number;
-  /** Hard spending cap in USD for this run. */
+  /** Hard cap in USD on everything billed into outDir, across runs. */
   maxCostUsd?: number;
+  /** Hard cap in USD on what is billed into outDir per local calendar day. */
+  maxCostPerDayUsd?: number;
   /** Price of the requested model, for per-photo estimates and the budget. */
   price?: ModelPrice;
   /** Average completion tokens seen before, for the estimate at expected output length. */
   expectedOutputTokens?: number;
+  /** Billed answers per photo seen before (re-asks), for the estimate. */
+  expectedRequestsPerPhoto?: number;
+  /**
+   * The `reasoning` field to send (see reasoning.ts) and its expected tokens. Part of the job fingerprint only when
+   * the user chose it (`inJob`), so the default setting does not make finished photos look new.
+   */
+  reasoning?: { field?: Record<string, unknown>; expectedTokens: number; inJob: boolean };
   /** Poll /key until credits return instead of stopping; the longest wait in ms. */
   waitForCreditsMs?: number;
   /** Extra request fields (e.g. modalities); part of the job fingerprint. */
@@ -65,6 +80,8 @@ export interface BatchOptions {
   abortSignal?: AbortSignal;
   graceMs?: number;
   onEvent?: (event: BatchEvent) => void;
+  /** --tier flex: service_tier "flex" on every request, and what to do when flex capacity is refused. */
+  tier?: TierOptions;
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   creditPollMs?: number;
@@ -134,7 +151,10 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const fallbackModels = opts.fallbackModels ?? [];
   const plan = typeof opts.prompt === 'string' ? planPrompt({ customPrompt: opts.prompt }) : opts.prompt;
   const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
-  const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
+  const jobExtra = plan.extra || opts.requestExtra || opts.reasoning?.inJob
+    ? { ...plan.extra, ...opts.requestExtra, ...(opts.reasoning?.inJob && opts.reasoning.field ? { reasoning: opts.reasoning.field } : {}) }
+    : undefined;
+  const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
   const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir));
   // What photobatch created in --out: only those files may be replaced; input photos never.
@@ -149,8 +169,9 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const onHardAbort = () => hard.abort();
   opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
 
+  let creditDeadline: number | undefined;
   const sender = createSender({
-    client: opts.client,
+    client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
     retries: opts.retries,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
@@ -158,11 +179,17 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     ...(opts.waitForCreditsMs === undefined
       ? {}
       : {
-          waitForCredits: (_err: ApiError, signal?: AbortSignal) =>
-            waitForCredits({
-              client: opts.client, intervalMs: opts.creditPollMs ?? 30_000, maxWaitMs: opts.waitForCreditsMs!,
+          // --wait-for-credits is one deadline for the whole run, counted from the first time credits ran out:
+          // later waits get what is left of it, so the run gives up when it says it will.
+          creditDeadline: () => (creditDeadline ??= Date.now() + opts.waitForCreditsMs!),
+          waitForCredits: (_err: ApiError, signal?: AbortSignal) => {
+            creditDeadline ??= Date.now() + opts.waitForCreditsMs!;
+            const left = Math.max(0, creditDeadline - Date.now());
+            return waitForCredits({
+              client: opts.client, intervalMs: Math.min(opts.creditPollMs ?? 30_000, Math.max(1, left)), maxWaitMs: left,
               ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }), signal: signal ?? hard.signal,
-            }),
+            });
+          },
         }),
     onEvent: (event) => emit({ type: 'sender', event }),
   });
@@ -183,20 +210,27 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   opts.stopSignal?.addEventListener('abort', onSoftStop, { once: true });
 
   const sizing = opts.maxEdgeExplicit ? `edge:${opts.maxEdge}` : `model:${opts.maxEdge}`;
-  const extraKey = requestExtra === undefined ? '' : JSON.stringify(requestExtra);
+  const extraKey = jobExtra === undefined ? '' : JSON.stringify(jobExtra);
   const jobFor = (prompt: string) =>
-    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
+    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.jobMaxTokens ?? opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
   const promptHash = jobFingerprint({ model: '', fallbackModels: [], prompt: plan.template, maxTokens: 0, sizing: '', quality: 0, extra: extraKey });
   const target = (w: number, h: number) =>
     opts.maxEdgeExplicit ? { width: opts.maxEdge, height: opts.maxEdge } : modelTargetSize(family, w, h, opts.maxEdge);
   const contactSheet = opts.contactSheet ?? true;
-  const budget = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd);
+  const caps = new SpendCaps({
+    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
+    ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: opts.maxCostPerDayUsd }),
+    history: journal.previous,
+  });
+  const budget = caps.active ? caps : undefined;
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
   const prepLimit = pLimit(Math.max(2, Math.min(4, os.availableParallelism())));
 
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
+    ...(opts.reasoning ? { reasoningTokens: opts.reasoning.expectedTokens } : {}),
+    ...(opts.expectedRequestsPerPhoto === undefined ? {} : { expectedRequests: opts.expectedRequestsPerPhoto }),
     isStopped: () => stopped !== undefined, stop,
   };
   /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
@@ -302,7 +336,9 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
       write({
         ...base, status: 'failed', attempts: outcome.attempts, ms: Date.now() - t0, sent, error: outcome.error,
         ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.model ? { model: outcome.model } : {}),
-        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }), at: new Date().toISOString(),
+        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }),
+        ...(outcome.estimate ? { image_tokens: outcome.estimate.imageTokens, estimated_cost_usd: outcome.estimate.expectedUsd } : {}),
+        at: new Date().toISOString(),
       });
       return;
     }
@@ -310,7 +346,9 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     const record: ResultRecord = {
       ...base, status: 'ok', model: result.model, output: parsed.output, usage: outcome.usage, attempts: outcome.attempts,
       generation_id: result.id, ms: Date.now() - t0, sent, image_tokens: outcome.estimate.imageTokens,
-      estimated_cost_usd: outcome.estimate.expectedUsd, at: new Date().toISOString(),
+      ...(result.serviceTier !== undefined ? { service_tier: result.serviceTier } : {}),
+      ...(result.costSource ? { cost_source: result.costSource } : {}),
+      estimated_cost_usd: tierEstimate(outcome.estimate.expectedUsd, result.serviceTier, opts.model), at: new Date().toISOString(),
     };
     await attachFiles(record, photo, result.images, parsed.fields);
     write(record);
@@ -370,14 +408,15 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     }
   }
 
-  if (stopped?.reason === 'budget') {
+  if (stopped?.reason === 'budget' || stopped?.reason === 'daily_budget') {
     // Counted at the end: photos in flight when the cap was hit still finished.
     const ok = records.filter((r) => r.status === 'ok').length;
-    stopped = { reason: 'budget', message: `Budget reached after ${ok} photo${ok === 1 ? '' : 's'}; re-run with a higher --max-cost to continue` };
+    stopped = { reason: stopped.reason, message: caps.stopMessage(ok) };
   }
   const history = [...journal.previous, ...records];
   const report = buildReport({
     records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
+    requestedModel: opts.model, ...(budget ? { budget: budget.summary() } : {}),
   });
   let reportFile = path.join(opts.outDir, COST_REPORT_FILE);
   try {
@@ -419,6 +458,12 @@ async function rescueRecords(unsaved: ResultRecord[]): Promise<{ file?: string; 
   } catch {
     return { records: unsaved };
   }
+}
+
+/** The estimate at the tier that served: a flex answer is compared with the flex price, where one is published. */
+function tierEstimate(expectedUsd: number | null, servedTier: string | null | undefined, model: string): number | null {
+  const ratio = servedTier === 'flex' ? flexRatio(model.replace(/:floor$/i, '')) : null;
+  return expectedUsd === null || ratio === null ? expectedUsd : expectedUsd * ratio;
 }
 
 function oneLine(kind: RecordError['kind'], message: string): RecordError {

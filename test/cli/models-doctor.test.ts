@@ -88,10 +88,10 @@ describe('photobatch models', () => {
     const env = { XDG_CACHE_HOME: await tempDir('photobatch-xdg-'), OPENROUTER_BASE_URL: server.url };
     const table = await models({}, { env });
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^MODEL\s+IN \/1M\s+OUT \/1M\s+IMG TOKENS\s+PER PHOTO\s+PER 1,000$/);
+    expect(lines[0]).toMatch(/^MODEL\s+IN \/1M\s+OUT \/1M\s+IMG TOKENS\s+PER PHOTO\s+PER 1,000\s+FLEX\/PHOTO\s+NOTES$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['google/gemini-2.5-flash', 'openai/gpt-4o', 'anthropic/claude-sonnet-4.5', 'openrouter/auto']);
     expect(lines[2]).toMatch(/\$2\.50\s+\$10\.00/);
-    expect(lines[4]).toMatch(/unknown\s+unknown$/);
+    expect(lines[4]).toMatch(/unknown\s+unknown\s+\?\s+image pricing unknown; tier support unknown$/);
     expect(table.stdout).not.toContain('gpt-3.5');
     expect(table.stderr).toMatch(/Per photo: a 4032×3024 photo/);
 
@@ -120,14 +120,15 @@ describe('photobatch models', () => {
     server = await startFakeOpenRouter({ models: FAKE_MODELS });
     const cache = await tempDir('photobatch-xdg-');
     await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
-    const offline = await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: CLOSED } });
-    expect(offline.stderr).toMatch(/Prices: cached on \d{4}-\d\d-\d\d/);
-    expect(JSON.parse(offline.stdout)).toHaveLength(4);
-
     const fetches = () => server!.requests.filter((r) => r.path.startsWith('/api/v1/models')).length;
     expect(fetches()).toBe(1);
-    await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
+    const cached = await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
     expect(fetches()).toBe(1);
+    expect(cached.stderr).toMatch(/Prices: cached on \d{4}-\d\d-\d\d/);
+    expect(JSON.parse(cached.stdout)).toHaveLength(4);
+    // The cache is keyed by base URL: another server never gets these prices.
+    const other = await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: CLOSED } });
+    expect(other.stderr).not.toMatch(/Prices: cached/);
     const refreshed = await models({ json: true, refresh: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
     expect(fetches()).toBe(2);
     expect(refreshed.stderr).toMatch(/Prices: live/);
@@ -164,7 +165,7 @@ describe('photobatch doctor', () => {
     expect(run.stderr).toBe('');
     const doc = JSON.parse(run.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'key_source', 'key', 'prices', 'images']);
+    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'server', 'key_source', 'key', 'prices', 'images']);
     const byName = Object.fromEntries(doc.checks.map((c: { name: string }) => [c.name, c]));
     expect(byName.key_source.data).toEqual({ source: 'dotenv', redacted: 'sk-or-v1-ab1…' });
     expect(byName.key).toMatchObject({ status: 'warn', data: { valid: true, limit: 10, limit_remaining: 7.5, usage_daily: 0.12, usage_monthly: 3.4, is_free_tier: true } });

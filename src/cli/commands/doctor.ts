@@ -7,10 +7,11 @@ import { readDotenv } from '../env-file.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { VERSION } from '../version.js';
-import { allowsInsecureHttp } from '../io.js';
 
 export interface DoctorFlags {
   json?: boolean;
+  /** What --base-url is, when detection should be skipped. */
+  server?: import('../../core/endpoints/kind.js').ServerKind;
   apiKey?: string;
   baseUrl?: string;
 }
@@ -33,8 +34,10 @@ export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<numb
   const dotenvFile = path.join(io.cwd, '.env');
   const { runDoctor } = await import('../../core/doctor.js');
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
-  const client = config.apiKey
-    ? new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: DOCTOR_TIMEOUT_MS, allowInsecureHttp: allowsInsecureHttp(io.env) })
+  const { detectServer } = await import('../../core/endpoints/kind.js');
+  const server = await detectServer(config.baseURL, { apiKey: config.apiKey, ...(flags.server ? { override: flags.server } : {}) });
+  const client = config.apiKey && server.kind === 'openrouter'
+    ? new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: DOCTOR_TIMEOUT_MS })
     : undefined;
   let report: DoctorReport;
   try {
@@ -45,6 +48,7 @@ export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<numb
       nodeVersion: process.versions.node,
       dotenv: { file: dotenvFile, exists: existsSync(dotenvFile), hasKey: Boolean(dotenv.OPENROUTER_API_KEY?.trim()) },
       env: io.env,
+      server,
     });
   } finally {
     await client?.close();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
 import { readRecords, RESULTS_FILE } from '../../core/journal.js';
 import { historyStats } from '../../core/history.js';
@@ -12,7 +12,6 @@ import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
 import { StdoutClosedError } from '../../core/safety/env-errors.js';
 import { jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
-import { allowsInsecureHttp } from '../io.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -39,47 +38,87 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
   const stats = historyStats(history, opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
+  const { planReasoning } = await import('../../core/reasoning.js');
+  /** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
+  const reasoningFor = (price: { reasoning?: import('../../core/reasoning.js').ModelReasoning } | undefined, openRouter = true) => {
+    // `reasoning` is OpenRouter's request field; other servers get nothing they might reject.
+    const plan = openRouter ? planReasoning(opts.config.model, opts.reasoning, price?.reasoning) : { on: false, expectedTokens: 0, headroomTokens: 0 };
+    const maxTokens = opts.maxTokens + (opts.maxTokensExplicit ? 0 : plan.headroomTokens);
+    return { plan: plan as import('../../core/reasoning.js').ReasoningPlan, maxTokens };
+  };
+  const historyEstimate = {
+    ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+    ...(stats.requestsPerPhoto === undefined ? {} : { historyRequestsPerPhoto: stats.requestsPerPhoto }),
+  };
 
   if (opts.dryRun) {
-    const prices = await loadPrices({ offline: true, env: io.env });
+    const prices = await loadPrices({ offline: true, env: io.env, baseURL: opts.config.baseURL });
     const { estimateDryRun } = await import('../../core/dry-run.js');
+    const { selfPrice } = await import('../../core/endpoints/self-price.js');
+    const own = opts.endpoint.priceIn === undefined ? undefined : selfPrice(opts.config.model, opts.endpoint.priceIn, opts.endpoint.priceOut!);
+    const dryPrice = own ?? findPrice(prices.models, opts.config.model);
+    const reasoning = reasoningFor(dryPrice);
     const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
       estimateDryRun({
-        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: opts.maxTokens, maxEdge: opts.config.maxEdge,
-        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: findPrice(prices.models, opts.config.model),
-        ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: reasoning.maxTokens, maxEdge: opts.config.maxEdge,
+        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: dryPrice,
+        ...historyEstimate, reasoningTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0,
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
       }),
     );
-    if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, prices: { source: prices.source, date: prices.date } }, null, 2) + '\n');
-    if (!opts.quiet) io.stderr.write(renderDryRun(estimate, { source: prices.source, date: prices.date }, opts, color));
+    const { tierEstimateLine } = await import('../render-tiers.js');
+    const { flexRatio, mayServeFlex } = await import('../../core/tiers/flex.js');
+    const ratio = mayServeFlex(opts.config.model, opts.endpoint.tier.tier) ? flexRatio(opts.config.model.replace(/:floor$/i, '')) : null;
+    const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
+    if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, null, 2) + '\n');
+    if (!opts.quiet) {
+      if (reasoning.plan.note) io.stderr.write(s.dim(reasoning.plan.note) + '\n');
+      io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, { ...opts, maxTokens: reasoning.maxTokens }, color));
+      const line = tierEstimateLine(opts.config.model, opts.endpoint.tier.tier, estimate.totals.expectedUsd);
+      if (line) io.stderr.write(line + '\n');
+    }
     return ExitCode.ok;
   }
 
   const apiKey = opts.config.apiKey;
-  if (!apiKey) {
-    throw new ConfigError('No API key: set OPENROUTER_API_KEY in .env or the environment (see .env.example), or try --dry-run, which needs none.');
-  }
-  const { keyFormatWarning, checkKey } = await import('../../core/preflight.js');
-  const formatWarning = keyFormatWarning(apiKey);
-  if (formatWarning) io.stderr.write(s.yellow(`Warning: ${formatWarning}`) + '\n');
-
-  const { OpenRouterClient } = await import('../../core/openrouter/client.js');
-  const client = new OpenRouterClient({ apiKey, baseURL: opts.config.baseURL, timeoutMs: opts.timeoutMs, allowInsecureHttp: flags.allowInsecureHttp === true || allowsInsecureHttp(io.env) });
+  const { openEndpoint, ensureVision } = await import('../../core/endpoints/open-endpoint.js');
+  const endpoint = await openEndpoint({
+    baseURL: opts.config.baseURL, apiKey, timeoutMs: opts.timeoutMs, env: io.env,
+    ...(opts.endpoint.serverKind ? { serverKind: opts.endpoint.serverKind } : {}),
+    ...(opts.endpoint.priceIn === undefined ? {} : { priceIn: opts.endpoint.priceIn, priceOut: opts.endpoint.priceOut! }),
+  });
+  const client = endpoint.client;
+  const openRouter = endpoint.server.kind === 'openrouter';
   try {
-    const key = await checkKey(client);
-    if (key.warning) io.stderr.write(s.yellow(`Warning: ${terminalSafe(key.warning)}`) + '\n');
-    const remaining = key.info?.limit_remaining;
-    info(
-      s.dim(`Key ${redactKey(apiKey)} · model ${terminalSafeLine(opts.config.model)}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')),
-    );
-
-    const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env });
-    if (prices.warning) info(s.dim(terminalSafe(prices.warning)));
-    const price = findPrice(prices.models, opts.config.model);
-    if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
-      throw new UsageError(`--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
+    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
+    const remaining = endpoint.keyInfo?.limit_remaining;
+    const tierText = opts.endpoint.tier.tier === 'flex' ? ` · tier flex (fallback: ${opts.endpoint.tier.fallback})` : '';
+    info(s.dim(openRouter
+      ? `Key ${redactKey(apiKey)} · model ${opts.config.model}${tierText}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')
+      : `Server: ${endpoint.server.name} at ${endpoint.server.baseURL} · model ${opts.config.model} · ${endpoint.priceLabel}${apiKey ? ` · key ${redactKey(apiKey)}` : ''}`));
+    for (const n of endpoint.notes) info(s.dim(n));
+    if (!openRouter && opts.endpoint.tier.tier === 'flex') io.stderr.write(s.yellow(`Warning: --tier flex is an OpenRouter option; ${endpoint.server.name} ignores it.`) + '\n');
+    // The probe image may be billed (LiteLLM, self-priced): it counts against --max-cost like any request.
+    let probeUsd = 0;
+    if (opts.endpoint.visionCheck) {
+      const verdict = await ensureVision(endpoint, opts.config.model);
+      probeUsd = verdict?.probe?.usage.cost_usd ?? 0;
+      if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
     }
+    const price = endpoint.priceOf(opts.config.model);
+    const capFlag = opts.maxCostUsd !== undefined ? '--max-cost' : opts.maxCostPerDayUsd !== undefined ? '--max-cost-per-day' : undefined;
+    if (capFlag && (price === undefined || price.prompt === null || price.completion === null)) {
+      throw new UsageError(openRouter
+        ? `${capFlag} needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
+        : `${capFlag} needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
+    }
+    // Said before anything is paid: without a listed price the estimates and the by-photo cost check are blind.
+    if (openRouter && price === undefined && endpoint.prices?.source === 'live') {
+      io.stderr.write(s.yellow(`Warning: ${opts.config.model} is not listed by ${opts.config.baseURL}/models, so its price is unknown: estimates will say "unknown" (the bill still uses what is charged). Check the model id with \`photobatch models\`.`) + '\n');
+    }
+    const reasoning = reasoningFor(price, openRouter);
+    if (reasoning.plan.note) info(s.dim(reasoning.plan.note));
+    const classifyHelpers = await import('../../core/time-text.js');
 
     const { OutputManifest } = await import('../../core/safety/output-manifest.js');
     const manifest = new OutputManifest(opts.outDir, photos.map((p) => p.path));
@@ -90,17 +129,37 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       const warnings: string[] = [];
+      // Without a progress bar a long wait still says what it waits for and until when (never a silent hang).
+      let announcedUntil = 0;
+      const announceWait = (event: import('../../core/batch.js').BatchEvent) => {
+        if (event.type !== 'sender') return;
+        const e = event.event;
+        const { clock, waitText } = classifyHelpers;
+        if (e.type === 'gate' && e.untilMs - Date.now() >= 10_000 && e.untilMs - announcedUntil >= 10_000) {
+          announcedUntil = e.untilMs;
+          io.stderr.write(s.dim(`Waiting ${waitText(e.untilMs - Date.now())} (${e.reason === 'in_flight_budget' ? 'in-flight credit budget' : 'rate limit'}); resuming at ${clock(e.untilMs)}.`) + '\n');
+        } else if (e.type === 'waiting_for_credits') {
+          io.stderr.write(s.dim(`Out of credits: waiting for a top-up at https://openrouter.ai/settings/credits${e.untilMs === undefined ? '' : ` until ${clock(e.untilMs)}, then stopping`}.`) + '\n');
+        } else if (e.type === 'credits_back') {
+          io.stderr.write(s.dim('Credits are back; going on.') + '\n');
+        }
+      };
       try {
         const result = await runBatch({
           photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
-          prompt: opts.plan, maxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+          prompt: opts.plan, maxTokens: reasoning.maxTokens, jobMaxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+          reasoning: { ...(reasoning.plan.field ? { field: reasoning.plan.field } : {}), expectedTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0, inJob: opts.reasoningExplicit },
+          ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: Math.max(0, opts.maxCostPerDayUsd - probeUsd) }),
+          ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
           ...(sidecars ? { sidecars } : {}),
           ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
-          ...(opts.waitForCreditsMs === undefined ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
+          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
           ...(opts.waitLockMs === undefined ? {} : { lockWaitMs: opts.waitLockMs }),
+          // Credits are polled on OpenRouter's /key, which no other server has.
+          ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
+          ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
           ...(price === undefined ? {} : { price }),
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
           stopSignal, abortSignal, manifest,
@@ -110,6 +169,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
               io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
             if (event.type === 'stopping' && !progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(terminalSafe(event.message)) + '\n');
+            if (!progress && !opts.quiet) announceWait(event);
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
             if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${terminalSafe(event.message)}`) + '\n'));
           },
@@ -117,10 +177,17 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         progress?.stop();
         for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
         if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
-        if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
+        if (!opts.quiet) {
+          io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
+          const { summarizeTiers } = await import('../../core/tiers/flex.js');
+          const { tierSummaryLine } = await import('../render-tiers.js');
+          const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
+          if (tiers) io.stderr.write(tiers + '\n');
+        }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
-        if (flags.reconcile === true && result.stopped?.reason !== 'interrupted') {
+        if (flags.reconcile === true && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
+        if (flags.reconcile === true && openRouter && result.stopped?.reason !== 'interrupted') {
           const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/reconcile.js');
           try {
             const reconciled = await reconcileCosts({ client, records: result.records, signal: abortSignal });
@@ -137,7 +204,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       }
     });
   } finally {
-    await client.close();
+    await endpoint.close();
   }
 }
 

@@ -1,10 +1,12 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Usage } from '../types.js';
 import { ApiError } from './api-error.js';
-import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError } from './classify.js';
+import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError, refusalError } from './classify.js';
 import { scrubSecrets, scrubValue } from './redact.js';
-import { checkBaseUrl, parseJsonData, readBodyCapped, redirectError, DEFAULT_MAX_BODY_BYTES } from './untrusted-body.js';
+import { parseJsonData, readBodyCapped, redirectError, DEFAULT_MAX_BODY_BYTES } from './untrusted-body.js';
+import { isDocumentedFree, parseUsage } from './usage.js';
 import type { HeaderBag } from './retry-delay.js';
+import { classifyServerSpecific } from '../endpoints/server-errors.js';
 
 export interface ClientOptions {
   apiKey?: string;
@@ -19,9 +21,15 @@ export interface ClientOptions {
   now?: () => number;
   /** Largest response body read, in bytes (default 64 MiB: image-output answers carry base64 images). */
   maxBodyBytes?: number;
-  /** Allow a plain-http base URL on a host other than this machine (the key would cross the network in clear). */
-  allowInsecureHttp?: boolean;
+  /**
+   * Cost of an answer that carries no `usage.cost` (servers other than OpenRouter): a response header (LiteLLM) or
+   * the user's own prices. null keeps it "not priced".
+   */
+  costFallback?: (answer: { headers: HeaderBag; promptTokens: number; completionTokens: number }) => { usd: number; source: CostSource } | null;
 }
+
+/** Where an answer's cost came from: the body's usage.cost, a response header, or the user's --price-in/--price-out. */
+export type CostSource = 'usage' | 'header' | 'self_priced';
 
 export interface ChatBody {
   model: string;
@@ -43,6 +51,10 @@ export interface ChatSuccess {
   usage: Usage;
   /** Data URLs from `message.images` (image-output models). */
   images: string[];
+  /** The `service_tier` that served the request (openrouter-api.md §15), null when the answer names none. */
+  serviceTier?: string | null;
+  /** Where usage.cost_usd came from; absent when it is null. */
+  costSource?: CostSource;
   raw: unknown;
 }
 
@@ -97,14 +109,15 @@ export class OpenRouterClient {
   readonly #ownsDispatcher: boolean;
   readonly #headers: Record<string, string>;
   readonly #now: () => number;
+  readonly #costFallback: ClientOptions['costFallback'];
 
   constructor(opts: ClientOptions) {
     this.baseURL = opts.baseURL.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs;
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    checkBaseUrl(this.baseURL, opts.allowInsecureHttp === true);
     this.#apiKey = opts.apiKey || undefined;
     this.#now = opts.now ?? Date.now;
+    this.#costFallback = opts.costFallback;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     // One keep-alive pool per client, unlimited connections: the sender, not the pool, bounds concurrency.
     this.#dispatcher =
@@ -125,8 +138,15 @@ export class OpenRouterClient {
     const requested = body.model || body.models?.[0];
     const ans = await this.#call('POST', '/chat/completions', body, opts.signal);
     const json = rec(ans.json);
-    if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json)) {
-      throw this.#fail(ans, requested, 'chat');
+    const answered = json && typeof json.model === 'string' && json.model !== '' ? json.model : (requested ?? '');
+    if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json) || typeof json.error === 'string') {
+      const err = this.#fail(ans, requested, 'chat');
+      // An in-body error can still carry usage; count what it says was charged (finish "error" is free, §2.3).
+      if (json?.usage !== undefined) {
+        err.usage = parseUsage(json.usage, { free: true });
+        err.model = answered;
+      }
+      throw err;
     }
     const choice = rec(Array.isArray(json.choices) ? json.choices[0] : undefined);
     const message = rec(choice?.message);
@@ -136,20 +156,31 @@ export class OpenRouterClient {
       .map((img) => rec(rec(img)?.image_url)?.url)
       .filter((url): url is string => typeof url === 'string' && url !== '');
     const finishReason = typeof choice?.finish_reason === 'string' ? choice.finish_reason : null;
-    if (content.trim() === '' && images.length === 0) throw emptyResponseError(finishReason, json);
-    const usage = rec(json.usage);
+    const completionTokens = num(rec(json.usage)?.completion_tokens) ?? 0;
+    const usage = parseUsage(json.usage, { free: isDocumentedFree(completionTokens, finishReason) });
+    const refusal = typeof message?.refusal === 'string' ? message.refusal.trim() : '';
+    if (refusal !== '') throw refusalError(refusal, usage, answered, json);
+    if (content.trim() === '' && images.length === 0) {
+      const err = emptyResponseError(finishReason, json, usage);
+      err.model = answered;
+      throw err;
+    }
     const headerId = ans.headers['x-generation-id'];
+    const inline = num(rec(json.usage)?.cost);
+    // Servers without usage.cost (LiteLLM's header, local servers at --price-in/out): the endpoint's own figure.
+    const fallback = inline === null
+      ? (this.#costFallback?.({ headers: ans.headers, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }) ?? null)
+      : null;
+    if (inline === null && fallback) usage.cost_usd = fallback.usd;
     return {
       id: typeof json.id === 'string' ? json.id : typeof headerId === 'string' ? headerId : '',
-      model: typeof json.model === 'string' && json.model !== '' ? json.model : (requested ?? ''),
+      model: answered,
       content,
       finishReason,
-      usage: {
-        prompt_tokens: num(usage?.prompt_tokens) ?? 0,
-        completion_tokens: num(usage?.completion_tokens) ?? 0,
-        cost_usd: num(usage?.cost),
-      },
+      usage,
       images,
+      serviceTier: typeof json.service_tier === 'string' ? json.service_tier : null,
+      ...(inline !== null ? { costSource: 'usage' as const } : fallback ? { costSource: fallback.source } : {}),
       raw: json,
     };
   }
@@ -231,11 +262,12 @@ export class OpenRouterClient {
   }
 
   #fail(ans: RawAnswer, model: string | undefined, endpoint: 'chat' | 'other'): ApiError {
-    return classifyResponse({
+    const facts = {
       // JSON that is not an object is as useless as no JSON at all.
       status: ans.status, headers: ans.headers, body: rec(ans.json), text: ans.text, endpoint, now: this.#now(),
       ...(model ? { model } : {}),
-    });
+    } as const;
+    return classifyServerSpecific(facts) ?? classifyResponse(facts);
   }
 
   #malformed(path: string): ApiError {

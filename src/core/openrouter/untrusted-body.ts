@@ -48,6 +48,11 @@ export function parseJsonData(text: string): unknown {
   return pruneDepth(value, MAX_JSON_DEPTH);
 }
 
+/** PHOTOBATCH_ALLOW_INSECURE_HTTP=1 does what --allow-insecure-http does. */
+export function allowsInsecureHttp(env: Record<string, string | undefined>): boolean {
+  return env.PHOTOBATCH_ALLOW_INSECURE_HTTP === '1' || env.PHOTOBATCH_ALLOW_INSECURE_HTTP === 'true';
+}
+
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
 /**
