@@ -29,7 +29,7 @@ function describeError(err: unknown, io: CliIO, redact: (text: string) => string
   const s = style(useColor(io));
   if (err instanceof PhotobatchError) return `${s.red('photobatch:')} ${redact(err.message)}`;
   // The environment failing (disk full, read-only, permissions) is not a bug: name the cause.
-  if (isOutputFailure(err)) return `${s.red('photobatch:')} ${redact(`cannot write: ${describeOutputFailure(err)}${err.path ? ` at ${err.path}` : ''}`)}`;
+  if (isOutputFailure(err)) return `${s.red('photobatch:')} ${redact(`${describeOutputFailure(err)}${err.path ? ` at ${err.path}` : ''}`)}`;
   const detail = err instanceof Error ? (io.env.PHOTOBATCH_DEBUG ? err.stack ?? err.message : err.message) : String(err);
   return `${s.red('photobatch: unexpected error (a bug):')} ${redact(detail)}\nPlease report it; set PHOTOBATCH_DEBUG=1 for the stack trace.`;
 }

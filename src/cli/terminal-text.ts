@@ -28,5 +28,10 @@ export function terminalSafeLine(text: string): string {
  * line separators U+2028/2029 are escaped too, so `jq` reads the same data and a terminal shows no escape.
  */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeJsonControls(JSON.stringify(value));
+}
+
+/** The same escaping for JSON text already serialised (pretty-printed documents on stdout). */
+export function escapeJsonControls(json: string): string {
+  return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -82,7 +82,15 @@ export async function scanInputs(inputs: string[], opts: ScanOptions = {}): Prom
 
 async function walk(root: string, dir: string, outDir: string | undefined, found: Map<string, PhotoRef>, skip: (input: string, reason: string) => void): Promise<void> {
   if (outDir !== undefined && (isInside(dir, outDir) || isInside(await realOrResolved(dir), outDir))) return;
-  const entries = await readdir(dir, { withFileTypes: true });
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    // One unreadable folder (permissions, a card pulled out) must not abort the whole scan.
+    if (dir === root) throw err;
+    skip(toPosix(path.relative(root, dir)) + '/', `the folder cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return;
+  }
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const abs = path.join(dir, entry.name);

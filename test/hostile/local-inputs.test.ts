@@ -14,6 +14,7 @@ import { startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter
 import { jsonLines, runCli } from '../helpers/run-cli.js';
 import { makeJpeg, tempDir } from '../helpers/images.js';
 import { readInputFile } from '../../src/core/images/read-input.js';
+import { ExifTool } from 'exiftool-vendored';
 
 const KEY = 'sk-or-v1-' + 'c0de'.repeat(16);
 let server: FakeServer | undefined;
@@ -178,6 +179,30 @@ describe('output names and the user\'s files', () => {
     expect(edited.stderr).toMatch(/IMG_3\.txt was edited since photobatch wrote it; kept/);
     expect(await readFile(path.join(dir, 'IMG_3.txt'), 'utf8')).toBe('edited again by hand\n');
     expect(await sha(photo)).toBe(photoSha);
+  });
+
+  it('an XMP sidecar the user (or Lightroom) wrote keeps its caption; keywords are added; --overwrite replaces the caption', async () => {
+    server = await startFakeOpenRouter({ content: () => JSON.stringify({ caption: 'Model caption', keywords: ['wedding', 'bride', 'rings', 'confetti', 'church'] }) });
+    const dir = await tempDir();
+    await makeJpeg(path.join(dir, 'IMG_7.jpg'), { seed: 7 });
+    const xmp = path.join(dir, 'IMG_7.xmp');
+    const et = new ExifTool({ maxProcs: 1 });
+    try {
+      await et.write(xmp, { 'XMP-dc:Description': 'Anh và chị, written by hand', 'XMP-dc:Subject': ['family'] } as never, { writeArgs: ['-overwrite_original'] });
+      const out = await tempDir();
+      const args = ['run', dir, '-o', out, '--preset', 'caption,keywords', '--sidecar', 'xmp', '--sidecar-in-place'];
+      expect((await runCli(args, { env: env() })).code).toBe(0);
+      let tags = (await et.read(xmp)) as Record<string, unknown>;
+      expect(tags.Description).toBe('Anh và chị, written by hand');
+      expect(tags.Subject).toEqual(['family', 'wedding', 'bride', 'rings', 'confetti', 'church']);
+
+      expect((await runCli([...args, '--force', '--overwrite'], { env: env() })).code).toBe(0);
+      tags = (await et.read(xmp)) as Record<string, unknown>;
+      expect(tags.Description).toBe('Model caption');
+      expect(tags.Subject).toEqual(['family', 'wedding', 'bride', 'rings', 'confetti', 'church']);
+    } finally {
+      await et.end();
+    }
   });
 
   it('--sidecar accepts only xmp, json, txt: `--sidecar jpg --sidecar-in-place` is a usage error and the photo is untouched', async () => {

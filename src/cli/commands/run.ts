@@ -11,7 +11,7 @@ import { renderDryRun } from '../render-dry-run.js';
 import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
 import { StdoutClosedError } from '../../core/safety/env-errors.js';
-import { jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
+import { escapeJsonControls, jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -70,7 +70,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const { flexRatio, mayServeFlex } = await import('../../core/tiers/flex.js');
     const ratio = mayServeFlex(opts.config.model, opts.endpoint.tier.tier) ? flexRatio(opts.config.model.replace(/:floor$/i, '')) : null;
     const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
-    if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, null, 2) + '\n');
+    if (opts.json) io.stdout.write(escapeJsonControls(JSON.stringify({ ...estimate, tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, null, 2)) + '\n');
     if (!opts.quiet) {
       if (reasoning.plan.note) io.stderr.write(s.dim(reasoning.plan.note) + '\n');
       io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, { ...opts, maxTokens: reasoning.maxTokens }, color));
