@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultRecord } from './types.js';
 
@@ -37,7 +37,8 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
   };
   previous.forEach(remember);
 
-  const fd = openSync(file, 'a+');
+  // O_NOFOLLOW: a symlink planted as results.jsonl must not make photobatch append to someone else's file.
+  const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   // A kill -9 in the middle of a write can leave a torn last line; start ours on a fresh line.
   if (!endsWithNewline(fd)) writeSync(fd, '\n');
   const durable = opts.durable ?? true;

@@ -4,7 +4,7 @@
  * billed is on disk somewhere the message names, and that nothing is paid twice.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,6 +108,22 @@ describe('one run per out folder', () => {
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toMatch(/in use by process 4242 on studio-mac\.local.*If that run is gone, delete .*\.photobatch\.lock/);
     expect(server.chatRequests()).toHaveLength(1);
+  });
+});
+
+describe('planted links', () => {
+  it('results.jsonl planted as a symlink to the user\'s file: nothing is appended to it, exit 5 naming the link, nothing sent', async () => {
+    server = await startFakeOpenRouter();
+    const dir = await makePhotoFolder(1);
+    const out = await tempDir();
+    const victim = path.join(await tempDir(), 'thesis.txt');
+    writeFileSync(victim, 'chapter one\n');
+    symlinkSync(victim, path.join(out, 'results.jsonl'));
+    const run = await runCli(['run', dir, '-o', out], { env: env() });
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(/a symbolic link stands where photobatch writes its own file/);
+    expect(readFileSync(victim, 'utf8')).toBe('chapter one\n');
+    expect(server.chatRequests()).toHaveLength(0);
   });
 });
 

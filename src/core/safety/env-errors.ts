@@ -13,6 +13,7 @@ const OUTPUT_CODES: Record<string, string> = {
   EISDIR: 'a folder stands where a file was expected',
   EMFILE: 'too many open files',
   ENFILE: 'too many open files on the system',
+  ELOOP: 'a symbolic link stands where photobatch writes its own file (remove it)',
 };
 
 export function isOutputFailure(err: unknown): err is NodeJS.ErrnoException {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -84,7 +84,13 @@ export class OutputManifest {
   record(abs: string, forInput: string, fields?: Record<string, string>): void {
     const e: ManifestEntry = { file: path.resolve(abs), for: path.resolve(forInput), ...(fields ? { fields } : {}) };
     this.#load().set(e.file, e);
-    appendFileSync(this.file, JSON.stringify(e) + '\n');
+    // O_NOFOLLOW: a symlink planted as the manifest must not redirect the append to someone else's file.
+    const fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+    try {
+      writeSync(fd, JSON.stringify(e) + '\n');
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
