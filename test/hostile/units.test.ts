@@ -1,5 +1,6 @@
 /** The small pieces the hostile suite leans on, each against the input that broke a promise before. */
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +89,22 @@ describe('the out-folder lock', () => {
     utimesSync(path.join(out, '.photobatch.lock'), old, old);
     const lock = await acquireOutLock(out);
     lock.release();
+  });
+
+  it.skipIf(process.platform !== 'linux')('a PID reused by a process younger than the lock (after a crash and reboot) does not hold it', async () => {
+    const out = await tempDir();
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const lockFile = path.join(out, '.photobatch.lock');
+      // Same live PID, lock taken while it was running: held.
+      writeFileSync(lockFile, JSON.stringify({ pid: stranger.pid, host: os.hostname(), started: new Date(Date.now() + 1000).toISOString() }));
+      await expect(acquireOutLock(out)).rejects.toThrow(/in use by process/);
+      // Lock taken an hour before that process started: stale.
+      writeFileSync(lockFile, JSON.stringify({ pid: stranger.pid, host: os.hostname(), started: new Date(Date.now() - 3600_000).toISOString() }));
+      (await acquireOutLock(out)).release();
+    } finally {
+      stranger.kill('SIGKILL');
+    }
   });
 
   it('a live holder makes a second run fail at once, or with waitMs wait until the holder is done', async () => {

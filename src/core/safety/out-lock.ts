@@ -102,7 +102,28 @@ function isStale(file: string, holder: LockHolder | undefined, host: string, isA
   }
   // Another machine's process cannot be checked from here: only its owner (or the user) may clear it.
   if (holder.host !== host) return false;
-  return holder.pid !== process.pid && !isAlive(holder.pid);
+  if (holder.pid === process.pid) return false;
+  return !isAlive(holder.pid) || startedAfter(holder);
+}
+
+/**
+ * After a crash and a reboot the lock's PID may belong to an unrelated process. On Linux the
+ * process start time is in /proc/<pid>/stat (field 22, in USER_HZ ticks of 1/100 s since boot,
+ * the `btime` of /proc/stat): a process that started after the lock was taken is not its holder.
+ * Elsewhere (or when /proc cannot be read) the PID alone decides.
+ */
+function startedAfter(holder: LockHolder): boolean {
+  const locked = Date.parse(holder.started);
+  if (!Number.isFinite(locked)) return false;
+  try {
+    const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    if (!Number.isFinite(ticks) || !Number.isFinite(boot)) return false;
+    return boot * 1000 + ticks * 10 > locked + 5_000;
+  } catch {
+    return false;
+  }
 }
 
 function processAlive(pid: number): boolean {
