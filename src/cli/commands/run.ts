@@ -22,7 +22,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     if (!opts.quiet) io.stderr.write(line + '\n');
   };
 
-  const photos = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
+  const scanned = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
@@ -30,6 +30,12 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       onSkip: (input, reason) => io.stderr.write(s.yellow(`Skipped ${terminalSafeLine(input)}: ${reason}`) + '\n'),
     }),
   );
+  // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
+  const deliverDir = opts.delivery.deliverDir;
+  if (deliverDir !== undefined && path.resolve(deliverDir) === path.resolve(opts.outDir)) {
+    throw new UsageError('--deliver needs a folder of its own, not the --out folder (sidecars and reports live there); e.g. --deliver ./delivered');
+  }
+  const photos = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
   if (photos.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
     throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
@@ -125,6 +131,10 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
       : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
+    const deliverer = deliverDir === undefined
+      ? undefined
+      : (await import('../../core/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
+    const metadataReader = opts.delivery.contextFromMetadata ? (await import('../../core/metadata-context.js')).createMetadataContextReader() : undefined;
     return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
@@ -152,6 +162,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: Math.max(0, opts.maxCostPerDayUsd - probeUsd) }),
           ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
           ...(sidecars ? { sidecars } : {}),
+          ...(deliverer ? { deliverer } : {}),
+          ...(metadataReader ? { metadataContext: (photo: import('../../core/types.js').PhotoRef) => metadataReader.read(photo) } : {}),
           ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
@@ -201,6 +213,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       } finally {
         progress?.stop();
         await sidecars?.close();
+        await deliverer?.close();
+        await metadataReader?.close();
       }
     });
   } finally {
@@ -253,6 +267,11 @@ async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: (
   } finally {
     spinner.stop();
   }
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function displayPath(cwd: string, p: string): string {

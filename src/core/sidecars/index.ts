@@ -3,23 +3,28 @@ import { sidecarPath, type SidecarKind, type SidecarNaming } from './sidecar-pat
 import { createXmpWriter, type XmpWriter } from './xmp.js';
 import { fingerprint, type OutputManifest } from '../safety/output-manifest.js';
 import { sharedNames } from './unique-names.js';
+import { resolveSidecarNaming, type SidecarNamingChoice } from './sidecar-naming.js';
+import path from 'node:path';
 
 export { sidecarPath, type SidecarKind, type SidecarNaming } from './sidecar-path.js';
+export { resolveSidecarNaming, type SidecarNamingChoice } from './sidecar-naming.js';
 export { DEFAULT_EXIFTOOL_CONFIG, photobatchExiftoolArgs } from './xmp.js';
 
 export interface LangFields {
   caption?: string;
   altText?: string;
   headline?: string;
+  /** dc:title / IPTC ObjectName: only when a title was asked for (--preset stock). */
+  title?: string;
+  /** Iptc4xmpCore:ExtDescrAccessibility: the long description beside alt text. */
+  extendedDescription?: string;
   keywords?: string[];
+  /** `Parent|Child` paths of the keywords (lr:hierarchicalSubject); the flat keyword when there is no vocabulary. */
+  hierarchical?: string[];
 }
 
 /** What a model's answer contributes to metadata. Top-level values are the x-default ones. */
-export interface SidecarFields {
-  caption?: string;
-  keywords?: string[];
-  altText?: string;
-  headline?: string;
+export interface SidecarFields extends LangFields {
   byLang?: Record<string, LangFields>;
 }
 
@@ -41,7 +46,7 @@ export interface SidecarWriterOptions {
   kinds: SidecarKind[];
   outDir: string;
   inPlace: boolean;
-  naming: SidecarNaming;
+  naming: SidecarNaming | SidecarNamingChoice;
   /** Override of the ExifTool config defining XMP-photobatch (tests, unusual installs). */
   exiftoolConfigPath?: string;
   /**
@@ -90,14 +95,18 @@ export function createSidecarWriter(opts: SidecarWriterOptions): SidecarWriter {
     if (kind === 'json') return writeJsonSidecar(target, fields, provenance, keep);
     return writeTxtSidecar(target, fields, keep);
   };
-  const naming = sharedNames(opts.photos ?? [], opts.naming);
+  const names = sharedNames(opts.photos ?? [], opts.naming === 'darktable' ? 'darktable' : 'default');
 
   return {
     async write(photo, fields, provenance) {
       const written: string[] = [];
-      const owner = naming.ownerOf(photo.path);
+      const owner = names.ownerOf(photo.path);
+      const outFolder = path.join(path.resolve(opts.outDir), path.dirname(photo.file));
+      const dirs = opts.inPlace ? [path.dirname(photo.path)] : [outFolder, path.dirname(photo.path)];
+      // A photo that would share another's sidecar (IMG_1.jpg, IMG_1.png) gets its own name, whatever the convention.
+      const naming = names.own.has(photo.path) ? 'darktable' : await resolveSidecarNaming(photo.path, opts.naming, dirs);
       for (const kind of kinds) {
-        const target = sidecarPath(photo, { kind, outDir: opts.outDir, inPlace: opts.inPlace, naming: naming.own.has(photo.path) ? 'darktable' : opts.naming });
+        const target = sidecarPath(photo, { kind, outDir: opts.outDir, inPlace: opts.inPlace, naming });
         // The original image is never touched, whatever name the photo has.
         if (target === photo.path || opts.manifest?.isInput(target)) throw new Error(`Sidecar path equals an input photo: ${target}`);
         const wrote = await serialised(target, async () => {
