@@ -82,8 +82,9 @@ export class ReportTally {
   #paidPhotos = 0;
   #failedBilled = 0;
   #byokUpstream = 0;
-  readonly #byModel: Record<string, ModelTotals> = {};
-  readonly #failuresByKind: Record<string, number> = {};
+  // Keyed by names a server chose (a model called "__proto__" is data): no prototype to write through.
+  readonly #byModel: Record<string, ModelTotals> = Object.create(null) as Record<string, ModelTotals>;
+  readonly #failuresByKind: Record<string, number> = Object.create(null) as Record<string, number>;
 
   /** `requestedModel`: answers from its dated snapshots are billed under this name. */
   constructor(readonly requestedModel?: string) {}

@@ -6,6 +6,7 @@ import { openResults } from '../../core/results-merge.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { renderRunSummary } from '../render-summary.js';
+import { escapeJsonControls } from '../terminal-text.js';
 
 export interface ReportFlags {
   json?: boolean;
@@ -39,7 +40,7 @@ export async function reportCommand(dirs: string[], flags: ReportFlags, io: CliI
     const { writeContactSheet } = await import('../../core/contact-sheet/index.js');
     await writeContactSheet('', { results, report, file: path.resolve(io.cwd, flags.html) });
   }
-  if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (flags.json) io.stdout.write(escapeJsonControls(JSON.stringify(report, null, 2)) + '\n');
   else io.stderr.write(renderRunSummary({ report, reportFile: '' }, dirs.join(' + '), useColor(io)));
   return ExitCode.ok;
 }
