@@ -26,3 +26,8 @@ export { familyFor, imageTokens, modelTargetSize } from './core/pricing/image-to
 export { estimatePhoto } from './core/pricing/estimate.js';
 export { loadPrices, loadSnapshot, findPrice } from './core/pricing/prices.js';
 export type { ModelPrice } from './core/pricing/prices.js';
+export { openResults, resultsFromRecords } from './core/results-merge.js';
+export type { MergedResults } from './core/results-merge.js';
+export { streamRecords } from './core/results-stream.js';
+export { parseShard, selectShard, shardOf } from './core/shard.js';
+export type { Shard } from './core/shard.js';
