@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 /**
  * A multimap from string keys to byte offsets, kept in two typed arrays (open addressing, linear probing) instead of
  * a Map of strings: 12 bytes a slot outside the JS heap rather than ~170 bytes of strings and map entries a key on
- * it, so the journal's index of 100,000 answered photos is ~7 MB that the garbage collector never walks or scales
+ * it, so the journal's index of 100,000 answered photos (300,000 keys) is ~6 MB that the garbage collector never walks or scales
  * its heap by (issue 14: peak memory flat at any size). A key is stored as 32 bits of its SHA-1; keys that share
  * them all come back from `candidates`, newest first, and the caller checks each against the record it points to,
  * as it already did: a shared tag costs one extra read, never a wrong answer.
@@ -19,7 +19,8 @@ export class OffsetIndex {
   }
 
   add(key: string, offset: number): void {
-    if ((this.#size + 1) * 2 > this.#tags.length) this.#grow();
+    // At most 3/4 full: linear probing stays short (a few typed-array reads), and the table stays small.
+    if ((this.#size + 1) * 4 > this.#tags.length * 3) this.#grow();
     const { tag, start } = hashOf(key);
     this.#put(tag, start, offset);
     this.#size++;
