@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { helpFooter, showDefaultsAsTyped } from './help.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 
@@ -6,17 +7,11 @@ export interface ProgramState {
   exitCode: number;
 }
 
-const CONFIG_HELP = `
-Configuration (a flag wins over the environment, which wins over .env in the current folder):
-  OPENROUTER_API_KEY   your OpenRouter key (https://openrouter.ai/settings/keys); not needed for --dry-run
-  OPENROUTER_BASE_URL  API base, default https://openrouter.ai/api/v1
-  AI_MODEL             model id, default google/gemini-2.5-flash
-  MAX_IMAGE_SIZE       longest edge in px sent to the model, default 2048
+const SIDECAR_KINDS = ['xmp', 'json', 'txt'];
 
-Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error · 3 some photos failed ·
-            4 stopped early, re-run to resume · 130 interrupted`;
-
-function collect(value: string, previous: string[] = []): string[] {
+/** Repeatable --sidecar: commander's .choices() alone would be replaced by the collecting parser, so it checks here. */
+function collectSidecar(value: string, previous: string[] = []): string[] {
+  if (!SIDECAR_KINDS.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${SIDECAR_KINDS.join(', ')}.`);
   return [...previous, value];
 }
 
@@ -31,7 +26,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
-    .addHelpText('after', CONFIG_HELP);
+    .addHelpText('after', helpFooter('photobatch'));
 
   program
     .command('run')
@@ -47,7 +42,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--context <text>', 'what the photos are, e.g. "Nguyen–Tran wedding, Hanoi"')
     .option('--max-keywords <n>', 'cap for the keywords preset', '15')
     .option('--schema <file.json>', 'JSON Schema for structured output; the parsed object goes into output')
-    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(['xmp', 'json', 'txt']).argParser(collect).default([]))
+    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo (repeatable)').choices(SIDECAR_KINDS).argParser(collectSidecar))
     .option('--sidecar-in-place', 'write sidecars beside the originals (what Lightroom and darktable read)')
     .addOption(new Option('--sidecar-naming <style>', 'IMG_1.xmp (default) or IMG_1.CR2.xmp (darktable)').choices(['default', 'darktable']).default('default'))
     .option('--modalities <list>', 'output modalities, e.g. image,text for image-output models (images are saved in --out)')
@@ -69,7 +64,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--no-progress', 'no progress bar')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
-    .addHelpText('after', CONFIG_HELP)
+    .addHelpText('after', helpFooter('run'))
     .action(async (inputs: string[], flags: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');
       state.exitCode = await runCommand(inputs, flags, io);
@@ -80,9 +75,22 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .description('Print the cost report again from one or more output folders (several are merged)')
     .argument('<out-dirs...>', 'output folders holding results.jsonl')
     .option('--json', 'print the report as one JSON document on stdout')
+    .addHelpText('after', helpFooter('report'))
     .action(async (dirs: string[], flags: { json?: boolean }) => {
       const { reportCommand } = await import('./commands/report.js');
       state.exitCode = await reportCommand(dirs, flags, io);
+    });
+
+  program
+    .command('results')
+    .description('Print the current result of each photo (a later run replaces an earlier one): file, status, answer')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl (several are merged)')
+    .option('--failed', 'only photos whose current result is a failure')
+    .option('--json', 'print the current records as JSON lines, like results.jsonl')
+    .addHelpText('after', helpFooter('results'))
+    .action(async (dirs: string[], flags: { failed?: boolean; json?: boolean }) => {
+      const { resultsCommand } = await import('./commands/results.js');
+      state.exitCode = await resultsCommand(dirs, flags, io);
     });
 
   program
@@ -92,6 +100,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--json', 'print the list as one JSON array on stdout')
     .option('--refresh', 'fetch current prices even when the cached ones are fresh')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addHelpText('after', helpFooter('models'))
     .action(async (flags: { search?: string; json?: boolean; refresh?: boolean; baseUrl?: string }) => {
       const { modelsCommand } = await import('./commands/models.js');
       state.exitCode = await modelsCommand(flags, io);
@@ -103,11 +112,12 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--json', 'print the checks as one JSON document on stdout')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
-    .addHelpText('after', CONFIG_HELP)
+    .addHelpText('after', helpFooter('doctor'))
     .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string }) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       state.exitCode = await doctorCommand(flags, io);
     });
 
+  showDefaultsAsTyped(program);
   return program;
 }

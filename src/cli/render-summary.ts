@@ -4,7 +4,13 @@ import { duration, int, percentDiff, plural, usd } from './format.js';
 import { style } from './io.js';
 
 /** The human summary of a run, for stderr. */
-export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFile' | 'stopped'>, outDirShown: string, color: boolean): string {
+export function renderRunSummary(
+  result: Pick<BatchResult, 'report' | 'reportFile' | 'stopped'>,
+  outDirShown: string,
+  color: boolean,
+  /** report.html was written: the contact sheet is where a photographer looks first. */
+  files: { contactSheet?: boolean } = {},
+): string {
   const s = style(color);
   const r = result.report;
   const lines: string[] = [];
@@ -21,7 +27,8 @@ export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFil
     const kinds = Object.entries(r.failures_by_kind).map(([k, n]) => `${k} ${n}`).join(', ');
     lines.push(`Failures: ${kinds}  (each one's message is in results.jsonl: jq 'select(.status=="failed")')`);
   }
-  lines.push(s.dim(`Results: ${outDirShown}/results.jsonl · report: ${outDirShown}/cost-report.json, cost-report.csv`));
+  const sheet = files.contactSheet ? ` · contact sheet: ${outDirShown}/report.html` : '';
+  lines.push(s.dim(`Results: ${outDirShown}/results.jsonl (photobatch results ${outDirShown})${sheet} · bill: ${outDirShown}/cost-report.json, cost-report.csv`));
   if (result.stopped && result.stopped.reason !== 'interrupted') lines.push(s.yellow(`Stopped: ${result.stopped.message}`));
   if (result.stopped?.reason === 'interrupted') lines.push(s.yellow('Interrupted: finished results are saved. Re-run the same command to continue.'));
   return lines.join('\n') + '\n';

@@ -101,7 +101,7 @@ export function readRecords(file: string): ResultRecord[] {
   return records;
 }
 
-function isRecord(value: unknown): value is ResultRecord {
+export function isRecord(value: unknown): value is ResultRecord {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.file === 'string' && typeof v.path === 'string' && (v.status === 'ok' || v.status === 'failed');

@@ -106,9 +106,9 @@ describe('dry-run estimate against the billed total', () => {
     const results = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     for (const p of estimate.photos) {
       const r = results.find((x) => x.file === p.file);
-      expect({ file: p.file, width: r.sent.width, height: r.sent.height }).toEqual({ file: p.file, width: p.sentWidth, height: p.sentHeight });
+      expect({ file: p.file, width: r.sent.width, height: r.sent.height }).toEqual({ file: p.file, width: p.sent_width, height: p.sent_height });
     }
-    const error = Math.abs(estimate.totals.expectedUsd - billed) / billed;
-    expect(error, `estimate ${estimate.totals.expectedUsd} vs billed ${billed}`).toBeLessThanOrEqual(TOLERANCE);
+    const error = Math.abs(estimate.totals.expected_usd - billed) / billed;
+    expect(error, `estimate ${estimate.totals.expected_usd} vs billed ${billed}`).toBeLessThanOrEqual(TOLERANCE);
   });
 });

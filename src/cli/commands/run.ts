@@ -8,6 +8,7 @@ import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
+import { dryRunStdout } from '../dry-run-output.js';
 import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
 
@@ -47,7 +48,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
       }),
     );
-    if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, prices: { source: prices.source, date: prices.date } }, null, 2) + '\n');
+    io.stdout.write(dryRunStdout(estimate, { source: prices.source, date: prices.date }, opts.json));
     if (!opts.quiet) io.stderr.write(renderDryRun(estimate, { source: prices.source, date: prices.date }, opts, color));
     return ExitCode.ok;
   }
@@ -109,7 +110,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         });
         progress?.stop();
         for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
-        if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
+        if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color, { contactSheet: opts.contactSheet }));
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
         if (flags.reconcile === true && result.stopped?.reason !== 'interrupted') {
