@@ -84,6 +84,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     return await runWithSignals(io, async (stopSignal, abortSignal) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
+      // Off a terminal (nohup, CI, a log): a plain line every N photos or 30 s instead of a bar.
+      const lines = !showProgress && !opts.quiet && opts.progress ? (await import('../progress-lines.js')).createProgressLines(io, photos.length) : undefined;
       const warnings: string[] = [];
       try {
         const result = await runBatch({
@@ -100,6 +102,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           stopSignal, abortSignal,
           onEvent: (event) => {
             progress?.onEvent(event);
+            lines?.onEvent(event);
             if (opts.json && (event.type === 'record' || event.type === 'skipped')) {
               io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
@@ -126,6 +129,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         return exitCodeForRun(result);
       } finally {
         progress?.stop();
+        lines?.stop();
         await sidecars?.close();
       }
     });
