@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../core/batch.js';
 import { duration, int, usd } from './format.js';
 import type { CliIO } from './io.js';
-import type { RunProgress } from './progress.js';
+import { ProgressTally, type RunProgress } from './progress.js';
 
 export interface ProgressLineOptions {
   /** A line after every this many photos (default: a tenth of the batch, 1 to 100). */
@@ -20,18 +20,15 @@ export function createProgressLines(io: CliIO, total: number, opts: ProgressLine
   const everyPhotos = opts.everyPhotos ?? Math.min(100, Math.max(1, Math.ceil(total / 10)));
   const everyMs = opts.everyMs ?? 30_000;
   const started = now();
-  let ok = 0;
-  let failed = 0;
-  let skipped = 0;
-  let spent = 0;
+  const t = new ProgressTally();
   let lastDone = 0;
   let lastAt = started;
   let status = '';
-  const done = () => ok + failed + skipped;
+  const done = () => t.done;
   const print = () => {
     lastDone = done();
     lastAt = now();
-    const parts = [`${int(done())}/${int(total)} photos`, `ok ${int(ok)}`, `failed ${int(failed)}`, `skipped ${int(skipped)}`, usd(spent, 4), `${duration(lastAt - started)} elapsed`];
+    const parts = [`${int(done())}/${int(total)} photos`, `ok ${int(t.ok)}`, `failed ${int(t.failed)}`, `skipped ${int(t.skipped)}`, usd(t.spent, 4), `${duration(lastAt - started)} elapsed`];
     io.stderr.write(`progress: ${parts.join(' · ')}${status ? ` · ${status}` : ''}\n`);
   };
   // The timer covers long waits (rate limits, a slow model) when no photo finishes for a while.
@@ -41,12 +38,8 @@ export function createProgressLines(io: CliIO, total: number, opts: ProgressLine
   timer.unref();
   return {
     onEvent(event: BatchEvent) {
-      if (event.type === 'record') {
-        if (event.record.status === 'ok') ok++;
-        else failed++;
-        spent += event.record.usage?.cost_usd ?? 0;
-      } else if (event.type === 'skipped') {
-        skipped++;
+      if (t.count(event)) {
+        // counted
       } else if (event.type === 'sender' && event.event.type === 'waiting_for_credits') {
         status = 'waiting for credits';
       } else if (event.type === 'sender' && event.event.type === 'credits_back') {

@@ -7,6 +7,31 @@ export interface RunProgress {
   stop(): void;
 }
 
+/** Counts of finished photos and the spend so far, shared by the bar and the plain progress lines. */
+export class ProgressTally {
+  ok = 0;
+  failed = 0;
+  skipped = 0;
+  spent = 0;
+  get done(): number {
+    return this.ok + this.failed + this.skipped;
+  }
+  /** Counts a finished or skipped photo; false for any other event. */
+  count(event: BatchEvent): boolean {
+    if (event.type === 'record') {
+      if (event.record.status === 'ok') this.ok++;
+      else this.failed++;
+      this.spent += event.record.usage?.cost_usd ?? 0;
+      return true;
+    }
+    if (event.type === 'skipped') {
+      this.skipped++;
+      return true;
+    }
+    return false;
+  }
+}
+
 /** A cli-progress bar on stderr: done/total, ok/failed, spend so far, ETA, and what it is waiting for. */
 export async function createRunProgress(io: CliIO, total: number, maxConcurrency: number): Promise<RunProgress> {
   const { SingleBar } = (await import('cli-progress')).default;
@@ -22,21 +47,14 @@ export async function createRunProgress(io: CliIO, total: number, maxConcurrency
     },
     { barCompleteChar: '█', barIncompleteChar: '░', format: '' },
   );
-  let ok = 0;
-  let failed = 0;
-  let skipped = 0;
-  let spent = 0;
+  const t = new ProgressTally();
   let status = '';
-  bar.start(total, 0, { ok, failed, skipped, spend: usd(0, 4), status });
-  const update = () => bar.update(ok + failed + skipped, { ok, failed, skipped, spend: usd(spent, 4), status });
+  bar.start(total, 0, { ok: 0, failed: 0, skipped: 0, spend: usd(0, 4), status });
+  const update = () => bar.update(t.done, { ok: t.ok, failed: t.failed, skipped: t.skipped, spend: usd(t.spent, 4), status });
   return {
     onEvent(event) {
-      if (event.type === 'record') {
-        if (event.record.status === 'ok') ok++;
-        else failed++;
-        spent += event.record.usage?.cost_usd ?? 0;
-      } else if (event.type === 'skipped') {
-        skipped++;
+      if (t.count(event)) {
+        // counted
       } else if (event.type === 'stopping') {
         status = `stopping: ${event.reason}`;
       } else if (event.type === 'sender') {
