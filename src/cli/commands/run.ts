@@ -48,8 +48,9 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
       }),
     );
-    io.stdout.write(dryRunStdout(estimate, { source: prices.source, date: prices.date }, opts.json));
+    // The breakdown first, the data last: on a terminal the number ends the output, under its explanation.
     if (!opts.quiet) io.stderr.write(renderDryRun(estimate, { source: prices.source, date: prices.date }, opts, color));
+    io.stdout.write(dryRunStdout(estimate, { source: prices.source, date: prices.date }, opts.json));
     return ExitCode.ok;
   }
 
