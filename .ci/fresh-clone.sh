@@ -22,4 +22,4 @@ if ! [[ "$estimate" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
   echo "fresh-clone: expected the estimate in USD on stdout, got: $estimate" >&2
   exit 1
 fi
-printf 'fresh clone: estimate $%s for examples/photos; git clone -> first estimate %.1f s\n' "$estimate" "$(echo "$end - $start" | bc -l)"
+printf "fresh clone: estimate \$%s for examples/photos; git clone -> first estimate %s s\n" "$estimate" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
