@@ -8,7 +8,7 @@ import { tempDir } from '../../helpers/images.js';
 
 /** Noise, so decoding takes real work and concurrent calls overlap the way a batch's do. */
 const noise = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } });
+  sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } });
 
 async function mixedFolder(): Promise<{ good: string[]; broken: string[] }> {
   const dir = await tempDir('photobatch-stable-');
