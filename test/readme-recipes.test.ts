@@ -8,7 +8,7 @@
  * with the reason it cannot run here.
  */
 import { spawn } from 'node:child_process';
-import { chmod, cp, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,11 +43,18 @@ const NOT_RUN: Record<string, string> = {
   setup:
     'npm install downloads and builds the whole project and npm test is the suite itself; .ci/run runs the ' +
     'first line exactly as written in a fresh clone with nothing beside it (.ci/fresh-clone.sh), and npm test is CI itself',
-  'npm-link': 'changes the machine-wide npm prefix (and may need sudo); these tests put the same bin/photobatch.js on PATH instead',
 };
 
 /** Files a recipe expects beside it, made before it runs. */
 const BEFORE: Record<string, (dir: string) => Promise<void>> = {
+  // `npm link` runs "in the clone": a copy of the package's manifest and bin, with this checkout's
+  // dist/ and node_modules/ linked in (building them again is the set-up recipe's job).
+  'npm-link': async (dir) => {
+    await cp(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'package.json'));
+    await cp(path.join(REPO_ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
+    await symlink(path.join(REPO_ROOT, 'dist'), path.join(dir, 'dist'));
+    await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  },
   // `find ./event -newer last-run`: the marker is older than the photos, so they all count as new.
   pipeline: async (dir) => {
     await writeFile(path.join(dir, 'last-run'), '');
@@ -63,8 +70,29 @@ interface Ran {
   dir: string;
 }
 
+/**
+ * Environment a recipe needs beyond the fake server. npm link writes to npm's global prefix: here a
+ * folder of the sandbox, offline, and without `prepare` (dist/ is built already).
+ */
+const ENV: Record<string, (dir: string) => Record<string, string>> = {
+  'npm-link': (dir) => ({
+    npm_config_prefix: path.join(dir, 'npm-global'),
+    npm_config_ignore_scripts: 'true',
+    npm_config_offline: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  }),
+};
+
 /** What a user would check after each recipe, beyond a zero exit. */
 const CHECK: Record<string, (r: Ran) => Promise<void> | void> = {
+  // The bare command now exists in npm's bin folder and runs.
+  'npm-link': async (r) => {
+    const bare = path.join(r.dir, 'npm-global', 'bin', 'photobatch');
+    const version = await runBash(`"${bare}" --version`, r.dir);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  },
   'quick-start': async (r) => {
     const rows = r.stdout.trim().split('\n').filter((l) => l.includes('\t'));
     expect(rows).toHaveLength(PHOTO_COUNT);
@@ -147,7 +175,7 @@ async function sandbox(): Promise<string> {
   return dir;
 }
 
-function runBash(code: string, dir: string): Promise<Ran> {
+function runBash(code: string, dir: string, extraEnv: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', code], {
       cwd: dir,
@@ -159,6 +187,7 @@ function runBash(code: string, dir: string): Promise<Ran> {
         OPENROUTER_BASE_URL: server.url,
         NO_COLOR: '1',
         CI: '1',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -192,7 +221,7 @@ describe('README shell recipes', () => {
   it.each(runnable.map((r) => [r.name!, r]))('recipe %s runs as written against the fake server', async (name, recipe) => {
     const dir = await sandbox();
     await BEFORE[name]?.(dir);
-    const ran = await runBash(recipe.code, dir);
+    const ran = await runBash(recipe.code, dir, ENV[name]?.(dir));
     expect(ran.code, `README.md:${recipe.line} (${name})\n${ran.stderr}`).toBe(0);
     expect(ran.stderr).not.toMatch(/unexpected error/);
     await CHECK[name]?.(ran);
