@@ -25,7 +25,7 @@ export function renderRunSummary(
   lines.push(...renderCostLines(r));
   if (Object.keys(r.failures_by_kind).length > 0) {
     const kinds = Object.entries(r.failures_by_kind).map(([k, n]) => `${k} ${n}`).join(', ');
-    lines.push(`Failures: ${kinds}  (each one's message is in results.jsonl: jq 'select(.status=="failed")')`);
+    lines.push(`Failures: ${kinds}  (each one's message: photobatch results ${outDirShown} --failed)`);
   }
   const sheet = files.contactSheet ? ` · contact sheet: ${outDirShown}/report.html` : '';
   lines.push(s.dim(`Results: ${outDirShown}/results.jsonl (photobatch results ${outDirShown})${sheet} · bill: ${outDirShown}/cost-report.json, cost-report.csv`));

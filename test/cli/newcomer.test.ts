@@ -23,6 +23,8 @@ describe('photobatch results', () => {
     const out = await tempDir('photobatch-out-');
     const first = await runCli(['run', dir, '-o', out, '-c', '1', '--retries', '0'], { env: env() });
     expect(first.code, first.stderr).toBe(3);
+    // The summary points at the command that lists them.
+    expect(first.stderr).toContain(`Failures: bad_request 1  (each one's message: photobatch results ${out} --failed)`);
     const failedNow = await runCli(['results', out, '--failed']);
     expect(failedNow.code).toBe(0);
     expect(failedNow.stdout.trim().split('\n')).toHaveLength(1);
