@@ -43,6 +43,10 @@ const NOT_RUN: Record<string, string> = {
   setup:
     'npm install downloads and builds the whole project and npm test is the suite itself; .ci/run runs the ' +
     'first line exactly as written in a fresh clone with nothing beside it (.ci/fresh-clone.sh), and npm test is CI itself',
+  'local-servers':
+    'talks to Ollama, LM Studio, vLLM and llama.cpp on their fixed localhost ports (11434, 1234, 8000, 8080), which a test ' +
+    'cannot bind without colliding with real servers; test/cli/readme-endpoints.test.ts runs each of its commands with ' +
+    'those URLs mapped to emulated servers of each kind',
 };
 
 /** Files a recipe expects beside it, made before it runs. */
@@ -116,6 +120,15 @@ const CHECK: Record<string, (r: Ran) => Promise<void> | void> = {
     const lines = (await readFile(path.join(r.dir, 'new.jsonl'), 'utf8')).trim().split('\n');
     // find lists the .jpg files only; the HEIF is not among them.
     expect(lines.length).toBe(JPEG_COUNT);
+  },
+  compare: async (r) => {
+    await readFile(path.join(r.dir, 'which-model', 'compare.html'), 'utf8');
+    const doc = JSON.parse(await readFile(path.join(r.dir, 'which-model', 'compare.json'), 'utf8'));
+    expect(JSON.stringify(doc)).toMatch(/claude-haiku-4\.5/);
+  },
+  flex: async (r) => {
+    const lines = (await readFile(path.join(r.dir, 'captions', 'results.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(PHOTO_COUNT);
   },
   photographers: async (r) => {
     const files = await readdir(path.join(r.dir, '2026-02-10-wedding'));

@@ -53,17 +53,8 @@ export const f3 = (n: number): string => (Number.isFinite(n) ? n.toFixed(3) : St
 export const pct = (n: number): string => (Number.isFinite(n) ? `${(n * 100).toFixed(1)}%` : String(n));
 export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), shared with the compare sample. */
+export { seededRandom as rng } from '../../src/core/seeded-random.js';
 
 /** Runs `fn` over `items` with at most `n` at once. */
 export async function pool<T, R>(items: readonly T[], n: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

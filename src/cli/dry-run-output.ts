@@ -5,8 +5,8 @@ import type { DryRunEstimate } from '../core/dry-run.js';
  * (`est=$(photobatch run ./photos --dry-run)`), or `unknown` when the model's price is not known;
  * with --json, the whole estimate as one document. The human breakdown goes to stderr.
  */
-export function dryRunStdout(e: DryRunEstimate, prices: { source: string; date: string }, json: boolean): string {
-  if (json) return JSON.stringify(snakeKeys({ ...e, prices }), null, 2) + '\n';
+export function dryRunStdout(e: DryRunEstimate, extra: Record<string, unknown>, json: boolean): string {
+  if (json) return JSON.stringify(snakeKeys({ ...e, ...extra }), null, 2) + '\n';
   const usd = e.totals.expectedUsd;
   return `${usd === null ? 'unknown' : Number(usd.toFixed(6)).toString()}\n`;
 }

@@ -4,7 +4,7 @@ import { Help, type Command, type Option } from 'commander';
  * Every command's --help has the same shape: usage, options (defaults shown as values, not as
  * quoted strings), then Settings, Exit codes and an Example. One test renders them all.
  */
-export type CommandName = 'photobatch' | 'run' | 'report' | 'results' | 'models' | 'doctor';
+export type CommandName = 'photobatch' | 'run' | 'compare' | 'report' | 'results' | 'models' | 'doctor';
 
 const SETTINGS = {
   OPENROUTER_API_KEY: 'your OpenRouter key (https://openrouter.ai/settings/keys); not needed for --dry-run',
@@ -38,6 +38,15 @@ const FOOTERS: Record<CommandName, Footer> = {
       [130, 'interrupted; finished results are saved'],
     ],
     example: 'photobatch run ./event-photos -o ./captions --preset caption,keywords',
+  },
+  compare: {
+    settings: ['OPENROUTER_API_KEY', 'OPENROUTER_BASE_URL', 'MAX_IMAGE_SIZE'],
+    exitCodes: [
+      [0, 'every model answered every photo'], BUG, [2, 'usage or config error: no models, no photos, no key'],
+      [3, 'some answers failed or a model has notes (see compare.json)'],
+      [4, 'stopped early (budget, credits, key): re-run to resume'], [130, 'interrupted; finished answers are saved'],
+    ],
+    example: 'photobatch compare examples/photos -m google/gemini-2.5-flash,openai/gpt-4o-mini --sample 5',
   },
   report: {
     settings: [],

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { helpFooter, showDefaultsAsTyped } from './help.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
+import { addEndpointOptions } from './endpoint-options.js';
 
 export interface ProgramState {
   exitCode: number;
@@ -64,11 +65,44 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--no-progress', 'no progress bar')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
-    .addHelpText('after', helpFooter('run'))
+    .addHelpText('after', helpFooter('run'));
+  addEndpointOptions(program.commands.at(-1)!)
     .action(async (inputs: string[], flags: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');
       state.exitCode = await runCommand(inputs, flags, io);
     });
+
+  const compare = program
+    .command('compare')
+    .description('Send the same sample of photos to several models; compare.html side by side, compare.json with cost, latency and agreement')
+    .argument('<inputs...>', 'folders (recursive), image files, or - to read paths from stdin')
+    .requiredOption('-m, --models <ids>', 'comma-separated models to compare, e.g. google/gemini-2.5-flash,openai/gpt-4o-mini')
+    .option('--sample <n>', 'photos in the sample, chosen to cover formats, orientations and sizes', '12')
+    .option('--sample-seed <n>', 'seed of the sample choice (same seed, same photos)', '1')
+    .option('-o, --out <dir>', 'output folder (compare.html, compare.json, one journal per model)', './photobatch-compare')
+    .option('-p, --prompt <text>', 'the instruction sent with each photo')
+    .option('--prompt-file <file>', 'read the prompt (template) from a file')
+    .option('--preset <names>', 'caption, keywords, alt-text, describe, tet-greeting; combine with commas')
+    .option('--lang <codes>', 'output language(s)')
+    .option('--context <text>', 'what the photos are')
+    .option('--schema <file.json>', 'JSON Schema for structured output')
+    .option('--max-tokens <n>', 'cap on output tokens per photo', '512')
+    .option('-c, --concurrency <n>', 'requests in flight at once', '4')
+    .option('--max-edge <px>', 'longest edge sent')
+    .option('--quality <1-100>', 'JPEG quality of what is sent', '80')
+    .option('--max-cost <usd>', 'hard budget for the whole comparison')
+    .option('--retries <n>', 'retries per photo', '5')
+    .option('--timeout <seconds>', 'per-request deadline', '120')
+    .option('--force', 'ask again even where a model already answered')
+    .option('--json', 'print compare.json on stdout')
+    .option('-q, --quiet', 'no progress and no summary on stderr')
+    .option('--api-key <key>', 'API key (prefer OPENROUTER_API_KEY)')
+    .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addHelpText('after', helpFooter('compare'));
+  addEndpointOptions(compare, { tiers: false }).action(async (inputs: string[], flags: Record<string, unknown>) => {
+    const { compareCommand } = await import('./commands/compare.js');
+    state.exitCode = await compareCommand(inputs, flags, io);
+  });
 
   program
     .command('report')
@@ -112,8 +146,9 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--json', 'print the checks as one JSON document on stdout')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addOption(new Option('--server <kind>', 'what --base-url is (default: detected)').choices(['openrouter', 'ollama', 'lmstudio', 'vllm', 'llamacpp', 'litellm', 'generic']))
     .addHelpText('after', helpFooter('doctor'))
-    .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string }) => {
+    .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string; server?: import('../core/endpoints/kind.js').ServerKind }) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       state.exitCode = await doctorCommand(flags, io);
     });

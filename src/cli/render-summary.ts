@@ -39,7 +39,9 @@ export function renderCostLines(r: CostReport): string[] {
   const est = r.cost_usd.estimated;
   const estPart = est === null ? 'estimate unknown' : `estimated ${usd(est)}, ${percentDiff(r.cost_usd.billed, est)}`;
   lines.push(`Billed ${usd(r.cost_usd.billed)} (${estPart}) · ${int(r.tokens.prompt)} prompt + ${int(r.tokens.completion)} completion tokens`);
-  if (r.cost_usd.unreported > 0) lines.push(`Note: ${r.cost_usd.unreported} answers came without a billed cost; they are not in the total.`);
+  if (r.cost_usd.unreported > 0 && r.cost_usd.billed === 0) {
+    lines.push(`Cost: not priced: ${r.cost_usd.unreported} answers came without a cost (local servers report none; --price-in/--price-out price them).`);
+  } else if (r.cost_usd.unreported > 0) lines.push(`Note: ${r.cost_usd.unreported} answers came without a billed cost; they are not in the total.`);
   if (r.per_photo_usd !== null) {
     lines.push(
       `Average ${usd(r.per_photo_usd)} per photo · 100 photos like these ≈ ${usd(r.projection_usd.photos_100, 2)} · 1,000 photos like these ≈ ${usd(r.projection_usd.photos_1000, 2)}`,

@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
 import type { CliIO } from './io.js';
+import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
 
 export interface RunOptions {
   config: ResolvedConfig;
@@ -27,6 +28,8 @@ export interface RunOptions {
   force: boolean;
   quiet: boolean;
   progress: boolean;
+  /** --server, --price-in/--price-out, --no-vision-check, --tier, --tier-fallback. */
+  endpoint: EndpointOptions;
 }
 
 const DEFAULT_CREDIT_WAIT_MS = 12 * 3600_000;
@@ -94,6 +97,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     force: flags.force === true,
     quiet: flags.quiet === true,
     progress: flags.progress !== false,
+    endpoint: parseEndpointOptions(flags),
   };
   if (str('rpm') !== undefined) options.rpm = parseIntInRange(str('rpm')!, '--rpm', 1, 1_000_000);
   if (str('maxCost') !== undefined) options.maxCostUsd = parsePositiveNumber(str('maxCost')!, '--max-cost (USD)');

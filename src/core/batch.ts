@@ -22,6 +22,7 @@ import { writeCostCsv, writeCostReport } from './report-files.js';
 import { Budget } from './budget.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
+import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
 
 export interface BatchOptions {
   photos: readonly PhotoRef[];
@@ -60,6 +61,8 @@ export interface BatchOptions {
   abortSignal?: AbortSignal;
   graceMs?: number;
   onEvent?: (event: BatchEvent) => void;
+  /** --tier flex: service_tier "flex" on every request, and what to do when flex capacity is refused. */
+  tier?: TierOptions;
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   creditPollMs?: number;
@@ -112,7 +115,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
 
   const sender = createSender({
-    client: opts.client,
+    client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
     retries: opts.retries,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
@@ -259,7 +262,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     const record: ResultRecord = {
       ...base, status: 'ok', model: result.model, output: parsed.output, usage: outcome.usage, attempts: outcome.attempts,
       generation_id: result.id, ms: Date.now() - t0, sent, image_tokens: outcome.estimate.imageTokens,
-      estimated_cost_usd: outcome.estimate.expectedUsd, at: new Date().toISOString(),
+      ...(result.serviceTier !== undefined ? { service_tier: result.serviceTier } : {}),
+      ...(result.costSource ? { cost_source: result.costSource } : {}),
+      estimated_cost_usd: tierEstimate(outcome.estimate.expectedUsd, result.serviceTier, opts.model), at: new Date().toISOString(),
     };
     await attachFiles(record, photo, result.images, parsed.fields);
     write(record);
@@ -327,6 +332,12 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   await writeCostCsv(opts.outDir, history);
   if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
   return { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+}
+
+/** The estimate at the tier that served: a flex answer is compared with the flex price, where one is published. */
+function tierEstimate(expectedUsd: number | null, servedTier: string | null | undefined, model: string): number | null {
+  const ratio = servedTier === 'flex' ? flexRatio(model.replace(/:floor$/i, '')) : null;
+  return expectedUsd === null || ratio === null ? expectedUsd : expectedUsd * ratio;
 }
 
 function oneLine(kind: RecordError['kind'], message: string): RecordError {

@@ -12,10 +12,11 @@ import { canDecodeHevc } from './images/header.js';
 import { ApiError } from './openrouter/api-error.js';
 import type { KeyInfo, OpenRouterClient } from './openrouter/client.js';
 import { redactKey } from './openrouter/redact.js';
+import type { ServerInfo } from './endpoints/kind.js';
 import { CACHE_FILE, CACHE_TTL_MS, defaultCacheDir, loadPrices } from './pricing/prices.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
-export type CheckName = 'version' | 'node' | 'dotenv' | 'config' | 'key_source' | 'key' | 'prices' | 'images' | 'perl';
+export type CheckName = 'version' | 'node' | 'dotenv' | 'config' | 'server' | 'key_source' | 'key' | 'prices' | 'images' | 'perl';
 
 export interface DoctorCheck {
   name: CheckName;
@@ -49,6 +50,8 @@ export interface DoctorInput {
    * exiftool-vendored ships its own (Windows), or undefined when there is none. Not asked: no check.
    */
   findPerl?: () => Promise<string | 'bundled' | undefined>;
+  /** The detected server; anything but OpenRouter needs no key and has no /key to ask. */
+  server?: ServerInfo;
 }
 
 export const MIN_NODE = [20, 19] as const;
@@ -75,7 +78,22 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
 
   const key = input.config.apiKey;
   const source = input.config.sources.apiKey;
-  if (!key) {
+  const server = input.server;
+  if (server) {
+    const down = server.reachable === false;
+    add({
+      name: 'server', status: down ? 'fail' : 'ok',
+      message: down ? `nothing answers at ${server.baseURL}: start the server or check --base-url` : `server: ${server.name} at ${server.baseURL} (${server.detectedBy})`,
+      data: { kind: server.kind, base_url: server.baseURL, detected_by: server.detectedBy, reachable: !down },
+    }, down ? 'unreachable' : undefined);
+  }
+  if (server && server.kind !== 'openrouter') {
+    add({
+      name: 'key_source', status: 'ok',
+      message: key ? `API key ${redactKey(key)} from ${SOURCE_TEXT[source]} will be sent to ${server.name}` : `no API key needed for ${server.name} (one is sent when given); costs are not reported by it`,
+      data: { source: key ? source : null, ...(key ? { redacted: redactKey(key) } : {}) },
+    });
+  } else if (!key) {
     add({ name: 'key_source', status: 'fail', message: 'no API key: set OPENROUTER_API_KEY in .env or the environment (see .env.example)', data: { source: null } }, 'no_key');
   } else {
     const shadowed = source === 'env' && input.dotenv.hasKey;
@@ -86,7 +104,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       data: { source, redacted: redactKey(key) },
     });
   }
-  if (key && input.client) {
+  if (key && input.client && (!server || server.kind === 'openrouter')) {
     const [check, stop] = await checkKeyInfo(input.client, input.config.baseURL);
     add(check, stop);
   }

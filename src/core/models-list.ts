@@ -6,6 +6,7 @@ import { DEFAULT_MAX_IMAGE_SIZE, DEFAULT_PROMPT } from './config.js';
 import { familyFor, modelTargetSize, type ModelFamily } from './pricing/image-tokens.js';
 import { DEFAULT_EXPECTED_OUTPUT_TOKENS, estimatePhoto } from './pricing/estimate.js';
 import type { ModelPrice } from './pricing/prices.js';
+import { flexPrice, flexSupport } from './tiers/flex.js';
 
 /** A 12 MP 4:3 phone or camera photo: what most event folders are full of. */
 export const REFERENCE_PHOTO = Object.freeze({ width: 4032, height: 3024 });
@@ -30,6 +31,12 @@ export interface ModelListing {
   /** Expected USD of one reference photo with the default prompt; null when a price is unknown. */
   perPhotoUsd: number | null;
   per1000PhotosUsd: number | null;
+  /** One reference photo at the flex tier, where a flex price is published; null otherwise. */
+  flexPerPhotoUsd: number | null;
+  /** 'flex' (priced), 'none' (the provider sells none), 'unknown'. */
+  flex: 'flex' | 'none' | 'unknown';
+  /** False when the image-token rule of the family is unknown or the list gives no image price: the per-photo figure is a guess. */
+  imagePricingKnown: boolean;
 }
 
 export interface ListOptions {
@@ -72,7 +79,20 @@ export function describeModel(m: ModelPrice, opts: ListOptions = {}): ModelListi
     expectedOutputTokens: est.expectedOutputTokens,
     perPhotoUsd: est.expectedUsd,
     per1000PhotosUsd: est.expectedUsd === null ? null : est.expectedUsd * 1000,
+    flexPerPhotoUsd: flexOf(m, sent, opts),
+    flex: flexSupport(m.id),
+    imagePricingKnown: family.family !== 'unknown' && m.image !== null,
   };
+}
+
+/** The reference photo at the flex price, estimated like the standard figure. */
+function flexOf(m: ModelPrice, sent: { width: number; height: number }, opts: ListOptions): number | null {
+  const flex = flexPrice(m, m.id);
+  if (!flex) return null;
+  return estimatePhoto({
+    price: flex, family: familyFor(m.id), width: sent.width, height: sent.height, promptText: opts.prompt ?? DEFAULT_PROMPT,
+    expectedOutputTokens: opts.expectedOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, maxTokens: LISTING_MAX_TOKENS,
+  }).expectedUsd;
 }
 
 /**

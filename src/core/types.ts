@@ -73,6 +73,10 @@ export interface ResultRecord {
   images?: string[];
   /** Set when this photo's bytes were already answered (same content, same job): no request was made. */
   duplicate_of?: string;
+  /** The service tier that served the request (`default`, `flex`, …; openrouter-api.md §15); null when not said. */
+  service_tier?: string | null;
+  /** Where usage.cost_usd came from: `usage` (the answer), `header` (LiteLLM), `self_priced` (--price-in/--price-out). */
+  cost_source?: 'usage' | 'header' | 'self_priced';
   /** Fingerprint of model, prompt and settings: resume skips only when it matches. */
   job: string;
   /** ISO time the record was written. */

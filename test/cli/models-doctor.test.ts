@@ -88,10 +88,10 @@ describe('photobatch models', () => {
     const env = { XDG_CACHE_HOME: await tempDir('photobatch-xdg-'), OPENROUTER_BASE_URL: server.url };
     const table = await models({}, { env });
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^MODEL\s+IN \/1M\s+OUT \/1M\s+IMG TOKENS\s+PER PHOTO\s+PER 1,000$/);
+    expect(lines[0]).toMatch(/^MODEL\s+IN \/1M\s+OUT \/1M\s+IMG TOKENS\s+PER PHOTO\s+PER 1,000\s+FLEX\/PHOTO\s+NOTES$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['google/gemini-2.5-flash', 'openai/gpt-4o', 'anthropic/claude-sonnet-4.5', 'openrouter/auto']);
     expect(lines[2]).toMatch(/\$2\.50\s+\$10\.00/);
-    expect(lines[4]).toMatch(/unknown\s+unknown$/);
+    expect(lines[4]).toMatch(/unknown\s+unknown\s+\?\s+image pricing unknown; tier support unknown$/);
     expect(table.stdout).not.toContain('gpt-3.5');
     expect(table.stderr).toMatch(/Per photo: a 4032×3024 photo/);
 
@@ -177,7 +177,7 @@ describe('photobatch doctor', () => {
     expect(run.stderr).toBe('');
     const doc = JSON.parse(run.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'config', 'key_source', 'key', 'prices', 'images', 'perl']);
+    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'config', 'server', 'key_source', 'key', 'prices', 'images', 'perl']);
     const byName = Object.fromEntries(doc.checks.map((c: { name: string }) => [c.name, c]));
     // Where each setting came from: the base URL from .env, the rest defaults.
     expect(byName.config.data).toEqual({

@@ -62,6 +62,11 @@ export interface FakeOptions {
   models?: unknown[];
   /** Extra delay of the 'slow' fault (default 2000 ms). */
   slowMs?: number;
+  /**
+   * Service tiers (openrouter-api.md §15): answers then carry `service_tier` ("default" or "flex"), a flex request is
+   * billed at `ratio` × cost, and `refuse` answers a flex request with a capacity error instead.
+   */
+  flex?: { ratio?: number; refuse?: (req: FakeRequest) => boolean };
 }
 
 export interface FakeServer {
@@ -116,6 +121,18 @@ export const errorReplies = {
     status, body: err(status, 'Provider could not process the image', { error_type: errorType }),
   }),
 };
+
+/**
+ * Flex capacity refused. OpenRouter does not document this status (openrouter-api.md §15, §17.4); OpenAI's own flex
+ * answers 429 "Resource Unavailable" (developers.openai.com/api/docs/guides/flex-processing), here in OpenRouter's
+ * "Provider returned error" wrapper with the upstream text in metadata.raw (§4.1). [UNCONFIRMED] as a whole.
+ */
+export function flexRefusal(): FakeReply {
+  return {
+    status: 429,
+    body: err(429, 'Provider returned error', { provider_name: 'OpenAI', raw: '{"error":{"message":"Resource Unavailable","type":"resource_unavailable","code":"resource_unavailable"}}' }),
+  };
+}
 
 function rateLimitHeaders(limit: number, resetAt: number): Record<string, string> {
   return { 'X-RateLimit-Limit': String(limit), 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(resetAt) };
@@ -208,7 +225,8 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     const id = `gen-${Date.now()}-${req.n}-${Math.floor(random() * 1e6)}`;
     const prompt = opts.promptTokens?.(req) ?? 1000;
     const completion = Math.min(opts.completionTokens ?? 20, Number(req.body?.max_tokens) || Number.POSITIVE_INFINITY);
-    const cost = opts.cost?.(req) ?? 0.0001;
+    const flexServed = opts.flex !== undefined && req.body?.service_tier === 'flex';
+    const cost = (opts.cost?.(req) ?? 0.0001) * (flexServed ? (opts.flex?.ratio ?? 0.5) : 1);
     const content = opts.content?.(req) ?? `A caption for request ${req.n}`;
     state.billed.push({ id, cost, model });
     tokens.set(id, { prompt, completion });
@@ -216,6 +234,7 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
       headers: { 'X-Generation-Id': id },
       body: {
         id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, provider: 'FakeProvider', system_fingerprint: null,
+        ...(opts.flex ? { service_tier: flexServed ? 'flex' : 'default' } : {}),
         choices: [{ index: 0, finish_reason: 'stop', native_finish_reason: 'stop', message: { role: 'assistant', content, refusal: null, reasoning: null } }],
         usage: {
           prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion,
@@ -263,7 +282,7 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     };
     open.add(done);
     res.on('close', done);
-    let r = (await opts.handler?.(fr)) ?? rateLimited(fr);
+    let r = (await opts.handler?.(fr)) ?? rateLimited(fr) ?? (fr.body?.service_tier === 'flex' && opts.flex?.refuse?.(fr) ? flexRefusal() : undefined);
     if (!r && opts.faultRate && opts.faults?.length && random() < opts.faultRate) {
       const fault = opts.faults[Math.floor(random() * opts.faults.length)] ?? opts.faults[0]!;
       r = fault === 'slow' ? { delayMs: opts.slowMs ?? 2000 } : faultReplies[fault](fr);

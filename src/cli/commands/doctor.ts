@@ -11,6 +11,8 @@ import { VERSION } from '../version.js';
 
 export interface DoctorFlags {
   json?: boolean;
+  /** What --base-url is, when detection should be skipped. */
+  server?: import('../../core/endpoints/kind.js').ServerKind;
   apiKey?: string;
   baseUrl?: string;
 }
@@ -33,7 +35,9 @@ export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<numb
   const dotenvFile = path.join(io.cwd, '.env');
   const { runDoctor } = await import('../../core/doctor.js');
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
-  const client = config.apiKey
+  const { detectServer } = await import('../../core/endpoints/kind.js');
+  const server = await detectServer(config.baseURL, { apiKey: config.apiKey, ...(flags.server ? { override: flags.server } : {}) });
+  const client = config.apiKey && server.kind === 'openrouter'
     ? new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: DOCTOR_TIMEOUT_MS })
     : undefined;
   let report: DoctorReport;
@@ -46,6 +50,7 @@ export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<numb
       dotenv: { file: dotenvFile, exists: existsSync(dotenvFile), hasKey: Boolean(dotenv.OPENROUTER_API_KEY?.trim()) },
       env: io.env,
       findPerl: () => findPerl(io.env),
+      server,
     });
   } finally {
     await client?.close();

@@ -28,6 +28,9 @@ export async function modelsCommand(flags: ModelsFlags, io: CliIO): Promise<numb
     env: io.env,
     dotenv: readDotenv(io.cwd),
   });
+  const { detectServer } = await import('../../core/endpoints/kind.js');
+  const server = await detectServer(config.baseURL, { apiKey: config.apiKey });
+  if (server.kind !== 'openrouter') return (await import('./models-local.js')).localModelsCommand(server, config, flags, io);
   const { loadPrices } = await import('../../core/pricing/prices.js');
   const { OpenRouterClient } = await import('../../core/openrouter/client.js');
   // The key is optional for /models; it is sent when set so proxies that require auth still answer.
@@ -51,7 +54,9 @@ export async function modelsCommand(flags: ModelsFlags, io: CliIO): Promise<numb
   } else if (!flags.json) {
     io.stderr.write(
       `Per photo: a ${REFERENCE_PHOTO.width}×${REFERENCE_PHOTO.height} photo sized for each model (at most ${config.maxEdge} px), ` +
-        `the default prompt and ~${DEFAULT_EXPECTED_OUTPUT_TOKENS} output tokens. OpenRouter bills what the provider reports.\n`,
+        `the default prompt and ~${DEFAULT_EXPECTED_OUTPUT_TOKENS} output tokens. OpenRouter bills what the provider reports.\n` +
+        'FLEX/PHOTO: the same photo at the flex tier (--tier flex or -m <model>:floor), where a flex price is published; ' +
+        '"none": the provider sells no flex tier; "?": unknown.\n',
     );
   }
   return ExitCode.ok;
@@ -81,6 +86,9 @@ function toJson(r: ModelListing) {
     expected_output_tokens: r.expectedOutputTokens,
     per_photo_usd: r.perPhotoUsd,
     per_1000_photos_usd: r.per1000PhotosUsd,
+    flex_per_photo_usd: r.flexPerPhotoUsd,
+    flex: r.flex,
+    image_pricing_known: r.imagePricingKnown,
   };
 }
 
@@ -93,9 +101,11 @@ function perMillion(x: number | null): string {
 }
 
 function renderTable(rows: readonly ModelListing[]): string {
-  const header = ['MODEL', 'IN /1M', 'OUT /1M', 'IMG TOKENS', 'PER PHOTO', 'PER 1,000'];
+  const header = ['MODEL', 'IN /1M', 'OUT /1M', 'IMG TOKENS', 'PER PHOTO', 'PER 1,000', 'FLEX/PHOTO', 'NOTES'];
   const body = rows.map((r) => [
     r.id, perMillion(r.promptPerMillionUsd), perMillion(r.completionPerMillionUsd), int(r.imageTokens), usd(r.perPhotoUsd), usd(r.per1000PhotosUsd),
+    r.flex === 'flex' ? usd(r.flexPerPhotoUsd) : r.flex === 'none' ? 'none' : '?',
+    [r.imagePricingKnown ? '' : 'image pricing unknown', r.flex === 'unknown' ? 'tier support unknown' : ''].filter(Boolean).join('; '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   // The model id is left-aligned; numbers are right-aligned so their decimals line up.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
 import { readRecords, RESULTS_FILE } from '../../core/journal.js';
 import { historyStats } from '../../core/history.js';
@@ -40,43 +40,60 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   if (opts.dryRun) {
     const prices = await loadPrices({ offline: true, env: io.env });
     const { estimateDryRun } = await import('../../core/dry-run.js');
+    const { selfPrice } = await import('../../core/endpoints/self-price.js');
+    const own = opts.endpoint.priceIn === undefined ? undefined : selfPrice(opts.config.model, opts.endpoint.priceIn, opts.endpoint.priceOut!);
     const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
       estimateDryRun({
         photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: opts.maxTokens, maxEdge: opts.config.maxEdge,
-        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: findPrice(prices.models, opts.config.model),
+        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: own ?? findPrice(prices.models, opts.config.model),
         ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
       }),
     );
+    const { tierEstimateLine } = await import('../render-tiers.js');
+    const { flexRatio, mayServeFlex } = await import('../../core/tiers/flex.js');
+    const ratio = mayServeFlex(opts.config.model, opts.endpoint.tier.tier) ? flexRatio(opts.config.model.replace(/:floor$/i, '')) : null;
+    const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
     // The breakdown first, the data last: on a terminal the number ends the output, under its explanation.
-    if (!opts.quiet) io.stderr.write(renderDryRun(estimate, { source: prices.source, date: prices.date }, opts, color));
-    io.stdout.write(dryRunStdout(estimate, { source: prices.source, date: prices.date }, opts.json));
+    if (!opts.quiet) {
+      io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, opts, color));
+      const line = tierEstimateLine(opts.config.model, opts.endpoint.tier.tier, estimate.totals.expectedUsd);
+      if (line) io.stderr.write(line + '\n');
+    }
+    io.stdout.write(dryRunStdout(estimate, { tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, opts.json));
     return ExitCode.ok;
   }
 
   const apiKey = opts.config.apiKey;
-  if (!apiKey) {
-    throw new ConfigError('No API key: set OPENROUTER_API_KEY in .env or the environment (see .env.example), or try --dry-run, which needs none.');
-  }
-  const { keyFormatWarning, checkKey } = await import('../../core/preflight.js');
-  const formatWarning = keyFormatWarning(apiKey);
-  if (formatWarning) io.stderr.write(s.yellow(`Warning: ${formatWarning}`) + '\n');
-
-  const { OpenRouterClient } = await import('../../core/openrouter/client.js');
-  const client = new OpenRouterClient({ apiKey, baseURL: opts.config.baseURL, timeoutMs: opts.timeoutMs });
+  const { openEndpoint, ensureVision } = await import('../../core/endpoints/open-endpoint.js');
+  const endpoint = await openEndpoint({
+    baseURL: opts.config.baseURL, apiKey, timeoutMs: opts.timeoutMs, env: io.env,
+    ...(opts.endpoint.serverKind ? { serverKind: opts.endpoint.serverKind } : {}),
+    ...(opts.endpoint.priceIn === undefined ? {} : { priceIn: opts.endpoint.priceIn, priceOut: opts.endpoint.priceOut! }),
+  });
+  const client = endpoint.client;
+  const openRouter = endpoint.server.kind === 'openrouter';
   try {
-    const key = await checkKey(client);
-    if (key.warning) io.stderr.write(s.yellow(`Warning: ${key.warning}`) + '\n');
-    const remaining = key.info?.limit_remaining;
-    info(
-      s.dim(`Key ${redactKey(apiKey)} · model ${opts.config.model}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')),
-    );
-
-    const prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env });
-    if (prices.warning) info(s.dim(prices.warning));
-    const price = findPrice(prices.models, opts.config.model);
+    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
+    const remaining = endpoint.keyInfo?.limit_remaining;
+    const tierText = opts.endpoint.tier.tier === 'flex' ? ` · tier flex (fallback: ${opts.endpoint.tier.fallback})` : '';
+    info(s.dim(openRouter
+      ? `Key ${redactKey(apiKey)} · model ${opts.config.model}${tierText}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')
+      : `Server: ${endpoint.server.name} at ${endpoint.server.baseURL} · model ${opts.config.model} · ${endpoint.priceLabel}${apiKey ? ` · key ${redactKey(apiKey)}` : ''}`));
+    for (const n of endpoint.notes) info(s.dim(n));
+    if (!openRouter && opts.endpoint.tier.tier === 'flex') io.stderr.write(s.yellow(`Warning: --tier flex is an OpenRouter option; ${endpoint.server.name} ignores it.`) + '\n');
+    // The probe image may be billed (LiteLLM, self-priced): it counts against --max-cost like any request.
+    let probeUsd = 0;
+    if (opts.endpoint.visionCheck) {
+      const verdict = await ensureVision(endpoint, opts.config.model);
+      probeUsd = verdict?.probe?.usage.cost_usd ?? 0;
+      if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
+    }
+    const price = endpoint.priceOf(opts.config.model);
     if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
-      throw new UsageError(`--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\`.`);
+      throw new UsageError(openRouter
+        ? `--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
+        : `--max-cost needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
     }
 
     const sidecars = opts.sidecars.kinds.length === 0
@@ -96,8 +113,10 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
-          ...(opts.waitForCreditsMs === undefined ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
+          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
+          // Credits are polled on OpenRouter's /key, which no other server has.
+          ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
+          ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
           ...(price === undefined ? {} : { price }),
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
           stopSignal, abortSignal,
@@ -114,10 +133,17 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         });
         progress?.stop();
         for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
-        if (!opts.quiet) io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color, { contactSheet: opts.contactSheet }));
+        if (!opts.quiet) {
+          io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color, { contactSheet: opts.contactSheet }));
+          const { summarizeTiers } = await import('../../core/tiers/flex.js');
+          const { tierSummaryLine } = await import('../render-tiers.js');
+          const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
+          if (tiers) io.stderr.write(tiers + '\n');
+        }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
-        if (flags.reconcile === true && result.stopped?.reason !== 'interrupted') {
+        if (flags.reconcile === true && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
+        if (flags.reconcile === true && openRouter && result.stopped?.reason !== 'interrupted') {
           const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/reconcile.js');
           try {
             const reconciled = await reconcileCosts({ client, records: result.records, signal: abortSignal });
@@ -135,7 +161,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       }
     });
   } finally {
-    await client.close();
+    await endpoint.close();
   }
 }
 

@@ -4,6 +4,7 @@ import { ApiError } from './api-error.js';
 import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError } from './classify.js';
 import { scrubSecrets } from './redact.js';
 import type { HeaderBag } from './retry-delay.js';
+import { classifyServerSpecific } from '../endpoints/server-errors.js';
 
 export interface ClientOptions {
   apiKey?: string;
@@ -16,7 +17,15 @@ export interface ClientOptions {
   appTitle?: string;
   /** Clock for turning X-RateLimit-Reset into a delay. */
   now?: () => number;
+  /**
+   * Cost of an answer that carries no `usage.cost` (servers other than OpenRouter): a response header (LiteLLM) or
+   * the user's own prices. null keeps it "not priced".
+   */
+  costFallback?: (answer: { headers: HeaderBag; promptTokens: number; completionTokens: number }) => { usd: number; source: CostSource } | null;
 }
+
+/** Where an answer's cost came from: the body's usage.cost, a response header, or the user's --price-in/--price-out. */
+export type CostSource = 'usage' | 'header' | 'self_priced';
 
 export interface ChatBody {
   model: string;
@@ -38,6 +47,10 @@ export interface ChatSuccess {
   usage: Usage;
   /** Data URLs from `message.images` (image-output models). */
   images: string[];
+  /** The `service_tier` that served the request (openrouter-api.md §15), null when the answer names none. */
+  serviceTier?: string | null;
+  /** Where usage.cost_usd came from; absent when it is null. */
+  costSource?: CostSource;
   raw: unknown;
 }
 
@@ -91,12 +104,14 @@ export class OpenRouterClient {
   readonly #ownsDispatcher: boolean;
   readonly #headers: Record<string, string>;
   readonly #now: () => number;
+  readonly #costFallback: ClientOptions['costFallback'];
 
   constructor(opts: ClientOptions) {
     this.baseURL = opts.baseURL.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs;
     this.#apiKey = opts.apiKey || undefined;
     this.#now = opts.now ?? Date.now;
+    this.#costFallback = opts.costFallback;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     // One keep-alive pool per client, unlimited connections: the sender, not the pool, bounds concurrency.
     this.#dispatcher =
@@ -117,7 +132,7 @@ export class OpenRouterClient {
     const requested = body.model || body.models?.[0];
     const ans = await this.#call('POST', '/chat/completions', body, opts.signal);
     const json = rec(ans.json);
-    if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json)) {
+    if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json) || typeof json.error === 'string') {
       throw this.#fail(ans, requested, 'chat');
     }
     const choice = rec(Array.isArray(json.choices) ? json.choices[0] : undefined);
@@ -130,17 +145,19 @@ export class OpenRouterClient {
     if (content.trim() === '' && images.length === 0) throw emptyResponseError(finishReason, json);
     const usage = rec(json.usage);
     const headerId = ans.headers['x-generation-id'];
+    const promptTokens = num(usage?.prompt_tokens) ?? 0;
+    const completionTokens = num(usage?.completion_tokens) ?? 0;
+    const inline = num(usage?.cost);
+    const fallback = inline === null ? (this.#costFallback?.({ headers: ans.headers, promptTokens, completionTokens }) ?? null) : null;
     return {
       id: typeof json.id === 'string' ? json.id : typeof headerId === 'string' ? headerId : '',
       model: typeof json.model === 'string' && json.model !== '' ? json.model : (requested ?? ''),
       content,
       finishReason,
-      usage: {
-        prompt_tokens: num(usage?.prompt_tokens) ?? 0,
-        completion_tokens: num(usage?.completion_tokens) ?? 0,
-        cost_usd: num(usage?.cost),
-      },
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, cost_usd: inline ?? fallback?.usd ?? null },
       images,
+      serviceTier: typeof json.service_tier === 'string' ? json.service_tier : null,
+      ...(inline !== null ? { costSource: 'usage' as const } : fallback ? { costSource: fallback.source } : {}),
       raw: json,
     };
   }
@@ -219,11 +236,12 @@ export class OpenRouterClient {
   }
 
   #fail(ans: RawAnswer, model: string | undefined, endpoint: 'chat' | 'other'): ApiError {
-    return classifyResponse({
+    const facts = {
       // JSON that is not an object is as useless as no JSON at all.
       status: ans.status, headers: ans.headers, body: rec(ans.json), text: ans.text, endpoint, now: this.#now(),
       ...(model ? { model } : {}),
-    });
+    } as const;
+    return classifyServerSpecific(facts) ?? classifyResponse(facts);
   }
 
   #malformed(path: string): ApiError {
