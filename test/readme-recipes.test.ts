@@ -60,6 +60,10 @@ const BEFORE: Record<string, (dir: string) => Promise<void>> = {
     await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   },
   // `find ./event -newer last-run`: the marker is older than the photos, so they all count as new.
+  // --vocabulary keywords.txt: the test suite's event vocabulary (a Lightroom keyword export).
+  vocabulary: async (dir) => {
+    await cp(path.join(REPO_ROOT, 'test/fixtures/vocabulary-event.txt'), path.join(dir, 'keywords.txt'));
+  },
   pipeline: async (dir) => {
     await writeFile(path.join(dir, 'last-run'), '');
     const old = new Date(Date.now() - 86_400_000);
@@ -130,6 +134,14 @@ const CHECK: Record<string, (r: Ran) => Promise<void> | void> = {
     const lines = (await readFile(path.join(r.dir, 'captions', 'results.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(PHOTO_COUNT);
   },
+  vocabulary: async (r) => {
+    expect((await readdir(path.join(r.dir, 'delivered'))).length).toBeGreaterThanOrEqual(PHOTO_COUNT);
+  },
+  stock: async (r) => {
+    const adobe = await readFile(path.join(r.dir, 'adobe.csv'), 'utf8');
+    expect(adobe.trim().split('\n')).toHaveLength(PHOTO_COUNT + 1);
+    await readFile(path.join(r.dir, 'shutterstock.csv'), 'utf8');
+  },
   photographers: async (r) => {
     const files = await readdir(path.join(r.dir, '2026-02-10-wedding'));
     expect(files.filter((f) => f.endsWith('.xmp'))).toHaveLength(PHOTO_COUNT);
@@ -141,22 +153,31 @@ const PHOTOS = readdirSync(EXAMPLES).filter((f) => f !== 'README.md');
 const PHOTO_COUNT = PHOTOS.length;
 const JPEG_COUNT = PHOTOS.filter((f) => f.endsWith('.jpg')).length;
 /** Folder names the README's recipes use for "your photos". */
-const PHOTO_FOLDERS = ['event-photos', 'event', '2026-02-10-wedding', 'examples/photos'];
+const PHOTO_FOLDERS = ['event-photos', 'event', '2026-02-10-wedding', 'wedding', 'stock', 'examples/photos'];
 
-/** A JSON answer for a structured request, filled from the request's own schema. */
+const WORDS = ['wedding', 'guests', 'garden', 'celebration', 'couple', 'bride', 'groom', 'flowers', 'dress', 'suit', 'smile',
+  'love', 'summer', 'outdoor', 'family', 'friends', 'ceremony', 'happiness', 'romance', 'marriage', 'party', 'joy', 'lawn', 'house',
+  'trees', 'sunlight', 'portrait', 'together', 'elegant', 'white'];
+
+/** A JSON answer for a structured request, filled from the request's own schema (its enums, lengths and counts). */
 function fromSchema(schema: any): unknown {
-  switch (schema?.type) {
+  const type = Array.isArray(schema?.type) ? schema.type.find((t: string) => t !== 'null') : schema?.type;
+  if (Array.isArray(schema?.enum)) return schema.enum[0];
+  switch (type) {
     case 'object':
       return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, fromSchema(v)]));
     case 'array':
-      return ['wedding', 'guests', 'garden', 'celebration', 'couple'];
+      // A choice list gets one choice; a word list gets 30 distinct words, which photobatch trims to
+      // its maximum (the schema sent carries no counts: they are in the descriptions).
+      if (schema.items?.enum) return [schema.items.enum[0]];
+      return WORDS.slice(0, Math.min(WORDS.length, schema.maxItems ?? WORDS.length));
     case 'number':
     case 'integer':
       return 1;
     case 'boolean':
       return true;
     default:
-      return 'Guests smile at a garden wedding';
+      return 'Guests smile at a garden wedding'.slice(0, schema?.maxLength ?? Infinity);
   }
 }
 

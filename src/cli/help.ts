@@ -4,7 +4,7 @@ import { Help, type Command, type Option } from 'commander';
  * Every command's --help has the same shape: usage, options (defaults shown as values, not as
  * quoted strings), then Settings, Exit codes and an Example. One test renders them all.
  */
-export type CommandName = 'photobatch' | 'run' | 'compare' | 'report' | 'results' | 'models' | 'doctor';
+export type CommandName = 'photobatch' | 'run' | 'compare' | 'report' | 'results' | 'export' | 'models' | 'doctor';
 
 const SETTINGS = {
   OPENROUTER_API_KEY: 'your OpenRouter key (https://openrouter.ai/settings/keys); not needed for --dry-run',
@@ -57,6 +57,14 @@ const FOOTERS: Record<CommandName, Footer> = {
     settings: [],
     exitCodes: [[0, 'results printed (even when some photos failed: use --failed to list them)'], BUG, [2, 'a folder has no results.jsonl']],
     example: 'photobatch results ./captions --failed',
+  },
+  export: {
+    settings: [],
+    exitCodes: [
+      [0, 'every answered photo exported'], BUG, [2, 'usage error: unknown --format, nothing answered yet, -o exists (add --force)'],
+      [3, 'some photos break the agency rules: left out, or nothing written (see stderr; --fix trims)'],
+    ],
+    example: 'photobatch export ./captions --format adobe-stock -o adobe.csv',
   },
   models: {
     settings: ['OPENROUTER_BASE_URL', 'OPENROUTER_API_KEY', 'MAX_IMAGE_SIZE'],

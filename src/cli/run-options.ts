@@ -4,7 +4,9 @@ import { DEFAULT_PROMPT, parseIntInRange, parsePositiveNumber, resolveConfig, ty
 import { UsageError } from '../core/errors.js';
 import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
+import { parseDeliveryOptions, type DeliveryOptions } from './delivery-options.js';
 import type { CliIO } from './io.js';
+import { parseReasoningChoice, type ReasoningChoice } from '../core/reasoning.js';
 import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
 
 export interface RunOptions {
@@ -19,8 +21,17 @@ export interface RunOptions {
   timeoutMs: number;
   rpm?: number;
   maxCostUsd?: number;
+  maxCostPerDayUsd?: number;
+  /** --reasoning (default auto). */
+  reasoning: ReasoningChoice;
+  /** Whether --reasoning was given (then it is part of the job fingerprint). */
+  reasoningExplicit: boolean;
+  /** Whether --max-tokens was given (else reasoning headroom may be added). */
+  maxTokensExplicit: boolean;
   waitForCreditsMs?: number;
-  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: 'default' | 'darktable' };
+  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: DeliveryOptions['sidecarNaming'] };
+  /** --deliver, --vocabulary, keyword counts, --context-from-metadata. */
+  delivery: DeliveryOptions;
   modalities?: string[];
   contactSheet: boolean;
   dryRun: boolean;
@@ -58,6 +69,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     throw new UsageError('The prompt is empty; pass --prompt "…" or a non-empty --prompt-file.');
   }
   const presets = str('preset') === undefined ? undefined : parsePresets(str('preset')!);
+  const delivery = parseDeliveryOptions(flags, io.cwd);
   let schema: object | undefined;
   if (str('schema') !== undefined) {
     try {
@@ -73,7 +85,11 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     ...(schema ? { schema } : {}),
     ...(str('lang') ? { langs: str('lang')!.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
     ...(str('context') ? { context: str('context')! } : {}),
-    maxKeywords: parseIntInRange(str('maxKeywords') ?? '15', '--max-keywords', 1, 100),
+    ...(delivery.maxKeywords === undefined ? {} : { maxKeywords: delivery.maxKeywords }),
+    ...(delivery.minKeywords === undefined ? {} : { minKeywords: delivery.minKeywords }),
+    ...(delivery.vocabulary ? { vocabulary: delivery.vocabulary, vocabularyMode: delivery.vocabularyMode } : {}),
+    ...(delivery.vocabularyHintTokens === undefined ? {} : { vocabularyHintTokens: delivery.vocabularyHintTokens }),
+    contextFromMetadata: delivery.contextFromMetadata,
   });
 
   const options: RunOptions = {
@@ -82,6 +98,9 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     fallbackModels: (str('fallbackModel') ?? '').split(',').map((m) => m.trim()).filter(Boolean),
     plan,
     maxTokens: parseIntInRange(str('maxTokens') ?? '512', '--max-tokens', 1, 1_000_000),
+    maxTokensExplicit: str('maxTokens') !== undefined,
+    reasoning: parseReasoning(str('reasoning')),
+    reasoningExplicit: str('reasoning') !== undefined && str('reasoning')!.trim().toLowerCase() !== 'auto',
     concurrency: parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
     quality: parseIntInRange(str('quality') ?? '80', '--quality', 1, 100),
     retries: parseIntInRange(str('retries') ?? '5', '--retries', 0, 100),
@@ -89,8 +108,9 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     sidecars: {
       kinds: [...new Set((flags.sidecar as ('xmp' | 'json' | 'txt')[] | undefined) ?? [])],
       inPlace: flags.sidecarInPlace === true,
-      naming: flags.sidecarNaming === 'darktable' ? 'darktable' : 'default',
+      naming: delivery.sidecarNaming,
     },
+    delivery,
     contactSheet: flags.contactSheet !== false,
     dryRun: flags.dryRun === true,
     json: flags.json === true,
@@ -101,11 +121,19 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
   };
   if (str('rpm') !== undefined) options.rpm = parseIntInRange(str('rpm')!, '--rpm', 1, 1_000_000);
   if (str('maxCost') !== undefined) options.maxCostUsd = parsePositiveNumber(str('maxCost')!, '--max-cost (USD)');
+  if (str('maxCostPerDay') !== undefined) options.maxCostPerDayUsd = parsePositiveNumber(str('maxCostPerDay')!, '--max-cost-per-day (USD)');
   if (str('modalities') !== undefined) options.modalities = str('modalities')!.split(',').map((m) => m.trim()).filter(Boolean);
   const wait = flags.waitForCredits;
   if (wait === true) options.waitForCreditsMs = DEFAULT_CREDIT_WAIT_MS;
   else if (typeof wait === 'string') options.waitForCreditsMs = parseDuration(wait, '--wait-for-credits');
   return options;
+}
+
+function parseReasoning(text: string | undefined): ReasoningChoice {
+  if (text === undefined) return 'auto';
+  const choice = parseReasoningChoice(text);
+  if (!choice) throw new UsageError(`Invalid --reasoning "${text}". Use off, auto, or an effort: minimal, low, medium, high, xhigh, max.`);
+  return choice;
 }
 
 function readText(io: CliIO, file: string, flag: string): string {

@@ -19,7 +19,7 @@ import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
 import { buildReport, type CostReport } from './report.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
-import { Budget } from './budget.js';
+import { SpendCaps } from './spend-caps.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
@@ -33,6 +33,11 @@ export interface BatchOptions {
   /** A prompt (it may use {filename}, {folder}, {date}, {camera}, {context}), or a plan from planPrompt(). */
   prompt: string | PromptPlan;
   maxTokens: number;
+  /**
+   * The max_tokens that names the job (resume key), when it differs from what is sent: the automatic reasoning
+   * headroom is added to the request but must not make an upgraded photobatch pay again for finished photos.
+   */
+  jobMaxTokens?: number;
   concurrency: number;
   retries: number;
   quality: number;
@@ -41,18 +46,31 @@ export interface BatchOptions {
   maxEdgeExplicit?: boolean;
   force?: boolean;
   rpm?: number;
-  /** Hard spending cap in USD for this run. */
+  /** Hard cap in USD on everything billed into outDir, across runs. */
   maxCostUsd?: number;
+  /** Hard cap in USD on what is billed into outDir per local calendar day. */
+  maxCostPerDayUsd?: number;
   /** Price of the requested model, for per-photo estimates and the budget. */
   price?: ModelPrice;
   /** Average completion tokens seen before, for the estimate at expected output length. */
   expectedOutputTokens?: number;
+  /** Billed answers per photo seen before (re-asks), for the estimate. */
+  expectedRequestsPerPhoto?: number;
+  /**
+   * The `reasoning` field to send (see reasoning.ts) and its expected tokens. Part of the job fingerprint only when
+   * the user chose it (`inJob`), so the default setting does not make finished photos look new.
+   */
+  reasoning?: { field?: Record<string, unknown>; expectedTokens: number; inJob: boolean };
   /** Poll /key until credits return instead of stopping; the longest wait in ms. */
   waitForCreditsMs?: number;
   /** Extra request fields (e.g. modalities); part of the job fingerprint. */
   requestExtra?: Record<string, unknown>;
   /** Writes XMP/JSON/TXT sidecars for each answer; the caller closes it. */
   sidecars?: SidecarWriter;
+  /** --deliver: a copy of each answered photo with the results embedded; done photos are delivered again for free. */
+  deliverer?: import('./deliver/deliver.js').Deliverer;
+  /** --context-from-metadata: the photo's own metadata as prompt context (the `metadata` template variable). */
+  metadataContext?: (photo: PhotoRef) => Promise<string | undefined>;
   /** report.html with thumbnails in outDir (default true). */
   contactSheet?: boolean;
   /** First abort: start nothing new, let in-flight requests finish (for at most graceMs). */
@@ -101,7 +119,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const fallbackModels = opts.fallbackModels ?? [];
   const plan = typeof opts.prompt === 'string' ? planPrompt({ customPrompt: opts.prompt }) : opts.prompt;
   const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
-  const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
+  const jobExtra = plan.extra || opts.requestExtra || opts.reasoning?.inJob
+    ? { ...plan.extra, ...opts.requestExtra, ...(opts.reasoning?.inJob && opts.reasoning.field ? { reasoning: opts.reasoning.field } : {}) }
+    : undefined;
+  const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
   const journal = openJournal(opts.outDir);
   const records: ResultRecord[] = [];
@@ -114,6 +135,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const onHardAbort = () => hard.abort();
   opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
 
+  let creditDeadline: number | undefined;
   const sender = createSender({
     client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
@@ -123,11 +145,17 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     ...(opts.waitForCreditsMs === undefined
       ? {}
       : {
-          waitForCredits: (_err: ApiError, signal?: AbortSignal) =>
-            waitForCredits({
-              client: opts.client, intervalMs: opts.creditPollMs ?? 30_000, maxWaitMs: opts.waitForCreditsMs!,
+          // --wait-for-credits is one deadline for the whole run, counted from the first time credits ran out:
+          // later waits get what is left of it, so the run gives up when it says it will.
+          creditDeadline: () => (creditDeadline ??= Date.now() + opts.waitForCreditsMs!),
+          waitForCredits: (_err: ApiError, signal?: AbortSignal) => {
+            creditDeadline ??= Date.now() + opts.waitForCreditsMs!;
+            const left = Math.max(0, creditDeadline - Date.now());
+            return waitForCredits({
+              client: opts.client, intervalMs: Math.min(opts.creditPollMs ?? 30_000, Math.max(1, left)), maxWaitMs: left,
               ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }), signal: signal ?? hard.signal,
-            }),
+            });
+          },
         }),
     onEvent: (event) => emit({ type: 'sender', event }),
   });
@@ -146,20 +174,27 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   opts.stopSignal?.addEventListener('abort', onSoftStop, { once: true });
 
   const sizing = opts.maxEdgeExplicit ? `edge:${opts.maxEdge}` : `model:${opts.maxEdge}`;
-  const extraKey = requestExtra === undefined ? '' : JSON.stringify(requestExtra);
+  const extraKey = jobExtra === undefined ? '' : JSON.stringify(jobExtra);
   const jobFor = (prompt: string) =>
-    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
+    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.jobMaxTokens ?? opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
   const promptHash = jobFingerprint({ model: '', fallbackModels: [], prompt: plan.template, maxTokens: 0, sizing: '', quality: 0, extra: extraKey });
   const target = (w: number, h: number) =>
     opts.maxEdgeExplicit ? { width: opts.maxEdge, height: opts.maxEdge } : modelTargetSize(family, w, h, opts.maxEdge);
   const contactSheet = opts.contactSheet ?? true;
-  const budget = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd);
+  const caps = new SpendCaps({
+    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
+    ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: opts.maxCostPerDayUsd }),
+    history: journal.previous,
+  });
+  const budget = caps.active ? caps : undefined;
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
   const prepLimit = pLimit(Math.max(2, Math.min(4, os.availableParallelism())));
 
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
+    ...(opts.reasoning ? { reasoningTokens: opts.reasoning.expectedTokens } : {}),
+    ...(opts.expectedRequestsPerPhoto === undefined ? {} : { expectedRequests: opts.expectedRequestsPerPhoto }),
     isStopped: () => stopped !== undefined, stop,
   };
   /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
@@ -186,6 +221,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       const original = await readFile(photo.path);
       const sha = sha256Hex(original);
       const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
+      if (opts.metadataContext) {
+        const metadata = await opts.metadataContext(photo);
+        if (metadata) vars.metadata = metadata;
+      }
       const prompt = plan.prompt(vars);
       const job = jobFor(prompt);
       const done = opts.force ? undefined : journal.findDone(sha, job);
@@ -254,7 +293,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       write({
         ...base, status: 'failed', attempts: outcome.attempts, ms: Date.now() - t0, sent, error: outcome.error,
         ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.model ? { model: outcome.model } : {}),
-        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }), at: new Date().toISOString(),
+        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }),
+        ...(outcome.estimate ? { image_tokens: outcome.estimate.imageTokens, estimated_cost_usd: outcome.estimate.expectedUsd } : {}),
+        at: new Date().toISOString(),
       });
       return;
     }
@@ -277,14 +318,27 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     } catch (err) {
       emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
     }
+    const provenance = { model: record.model ?? opts.model, promptHash, costUsd: record.usage?.cost_usd ?? null, date: record.at };
+    if (opts.deliverer) {
+      const delivered = await deliverResult(photo, fields, provenance);
+      if (delivered) record.delivered = delivered;
+    }
     if (!opts.sidecars) return;
     try {
-      record.sidecars = await opts.sidecars.write(photo, fields, {
-        model: record.model ?? opts.model, promptHash, costUsd: record.usage?.cost_usd ?? null, date: record.at,
-      });
+      record.sidecars = await opts.sidecars.write(photo, fields, provenance);
     } catch (err) {
       record.sidecar_error = oneLine('unreadable', (err as Error).message).message;
       emit({ type: 'warning', message: `${photo.file}: sidecar not written (${record.sidecar_error})` });
+    }
+  };
+
+  /** The delivered copy; a failure is a warning, the paid answer is kept either way. */
+  const deliverResult = async (photo: PhotoRef, fields: import('./sidecars/index.js').SidecarFields, provenance: import('./sidecars/index.js').Provenance) => {
+    try {
+      return await opts.deliverer!.deliver(photo, fields, provenance);
+    } catch (err) {
+      emit({ type: 'warning', message: `${photo.file}: not delivered (${oneLine('unreadable', (err as Error).message).message})` });
+      return undefined;
     }
   };
 
@@ -292,13 +346,24 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     if (done.path === photo.path) {
       skipped++;
       emit({ type: 'skipped', record: done });
+      // Re-running with --deliver (re)writes the delivered copy from the answer already paid for.
+      if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
       return;
     }
-    // Same bytes under another name: record the answer again at no cost.
+    // Same bytes under another name: record the answer again at no cost (and deliver its copy too).
+    if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
+    const { delivered: _theirs, ...answer } = done;
     write({
-      ...done, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
+      ...answer, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
       usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, estimated_cost_usd: 0, at: new Date().toISOString(),
     });
+  };
+
+  const pendingDeliveries: Promise<unknown>[] = [];
+  const redeliver = async (photo: PhotoRef, done: ResultRecord) => {
+    const parsed = done.output === undefined ? undefined : plan.parse(typeof done.output === 'string' ? done.output : JSON.stringify(done.output));
+    if (!parsed?.ok) return;
+    await deliverResult(photo, parsed.fields, { model: done.model ?? opts.model, promptHash, costUsd: done.usage?.cost_usd ?? null, date: done.at });
   };
 
   // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
@@ -312,6 +377,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     // allSettled: an unexpected error in one photo must not close the journal under the others.
     const workers = Array.from({ length: Math.min(opts.photos.length, Math.max(2, opts.concurrency * 2)) }, worker);
     const bug = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    await Promise.allSettled(pendingDeliveries);
     if (bug) throw bug.reason;
   } finally {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);
@@ -319,14 +385,15 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     journal.close();
   }
 
-  if (stopped?.reason === 'budget') {
+  if (stopped?.reason === 'budget' || stopped?.reason === 'daily_budget') {
     // Counted at the end: photos in flight when the cap was hit still finished.
     const ok = records.filter((r) => r.status === 'ok').length;
-    stopped = { reason: 'budget', message: `Budget reached after ${ok} photo${ok === 1 ? '' : 's'}; re-run with a higher --max-cost to continue` };
+    stopped = { reason: stopped.reason, message: caps.stopMessage(ok) };
   }
   const history = [...journal.previous, ...records];
   const report = buildReport({
     records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
+    requestedModel: opts.model, ...(budget ? { budget: budget.summary() } : {}),
   });
   const reportFile = await writeCostReport(opts.outDir, report);
   await writeCostCsv(opts.outDir, history);

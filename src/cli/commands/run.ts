@@ -21,13 +21,19 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     if (!opts.quiet) io.stderr.write(line + '\n');
   };
 
-  const photos = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
+  const scanned = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
       readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
     }),
   );
+  // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
+  const deliverDir = opts.delivery.deliverDir;
+  if (deliverDir !== undefined && path.resolve(deliverDir) === path.resolve(opts.outDir)) {
+    throw new UsageError('--deliver needs a folder of its own, not the --out folder (sidecars and reports live there); e.g. --deliver ./delivered');
+  }
+  const photos = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
   if (photos.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
     throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
@@ -36,17 +42,31 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
   const stats = historyStats(history, opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
+  const { planReasoning } = await import('../../core/reasoning.js');
+  /** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
+  const reasoningFor = (price: { reasoning?: import('../../core/reasoning.js').ModelReasoning } | undefined, openRouter = true) => {
+    // `reasoning` is OpenRouter's request field; other servers get nothing they might reject.
+    const plan = openRouter ? planReasoning(opts.config.model, opts.reasoning, price?.reasoning) : { on: false, expectedTokens: 0, headroomTokens: 0 };
+    const maxTokens = opts.maxTokens + (opts.maxTokensExplicit ? 0 : plan.headroomTokens);
+    return { plan: plan as import('../../core/reasoning.js').ReasoningPlan, maxTokens };
+  };
+  const historyEstimate = {
+    ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+    ...(stats.requestsPerPhoto === undefined ? {} : { historyRequestsPerPhoto: stats.requestsPerPhoto }),
+  };
 
   if (opts.dryRun) {
-    const prices = await loadPrices({ offline: true, env: io.env });
+    const prices = await loadPrices({ offline: true, env: io.env, baseURL: opts.config.baseURL });
     const { estimateDryRun } = await import('../../core/dry-run.js');
     const { selfPrice } = await import('../../core/endpoints/self-price.js');
     const own = opts.endpoint.priceIn === undefined ? undefined : selfPrice(opts.config.model, opts.endpoint.priceIn, opts.endpoint.priceOut!);
+    const dryPrice = own ?? findPrice(prices.models, opts.config.model);
+    const reasoning = reasoningFor(dryPrice);
     const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
       estimateDryRun({
-        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: opts.maxTokens, maxEdge: opts.config.maxEdge,
-        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: own ?? findPrice(prices.models, opts.config.model),
-        ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: reasoning.maxTokens, maxEdge: opts.config.maxEdge,
+        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: dryPrice,
+        ...historyEstimate, reasoningTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0,
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
       }),
     );
@@ -56,7 +76,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
     // The breakdown first, the data last: on a terminal the number ends the output, under its explanation.
     if (!opts.quiet) {
-      io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, opts, color));
+      if (reasoning.plan.note) io.stderr.write(s.dim(reasoning.plan.note) + '\n');
+      io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, { ...opts, maxTokens: reasoning.maxTokens }, color));
       const line = tierEstimateLine(opts.config.model, opts.endpoint.tier.tier, estimate.totals.expectedUsd);
       if (line) io.stderr.write(line + '\n');
     }
@@ -90,26 +111,58 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
     }
     const price = endpoint.priceOf(opts.config.model);
-    if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
+    const capFlag = opts.maxCostUsd !== undefined ? '--max-cost' : opts.maxCostPerDayUsd !== undefined ? '--max-cost-per-day' : undefined;
+    if (capFlag && (price === undefined || price.prompt === null || price.completion === null)) {
       throw new UsageError(openRouter
-        ? `--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
-        : `--max-cost needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
+        ? `${capFlag} needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
+        : `${capFlag} needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
     }
+    // Said before anything is paid: without a listed price the estimates and the by-photo cost check are blind.
+    if (openRouter && price === undefined && endpoint.prices?.source === 'live') {
+      io.stderr.write(s.yellow(`Warning: ${opts.config.model} is not listed by ${opts.config.baseURL}/models, so its price is unknown: estimates will say "unknown" (the bill still uses what is charged). Check the model id with \`photobatch models\`.`) + '\n');
+    }
+    const reasoning = reasoningFor(price, openRouter);
+    if (reasoning.plan.note) info(s.dim(reasoning.plan.note));
+    const classifyHelpers = await import('../../core/time-text.js');
 
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
       : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
+    const deliverer = deliverDir === undefined
+      ? undefined
+      : (await import('../../core/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
+    const metadataReader = opts.delivery.contextFromMetadata ? (await import('../../core/metadata-context.js')).createMetadataContextReader() : undefined;
     return await runWithSignals(io, async (stopSignal, abortSignal) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       // Off a terminal (nohup, CI, a log): a plain line every N photos or 30 s instead of a bar.
       const lines = !showProgress && !opts.quiet && opts.progress ? (await import('../progress-lines.js')).createProgressLines(io, photos.length) : undefined;
       const warnings: string[] = [];
+      // Without a progress bar a long wait still says what it waits for and until when (never a silent hang).
+      let announcedUntil = 0;
+      const announceWait = (event: import('../../core/batch.js').BatchEvent) => {
+        if (event.type !== 'sender') return;
+        const e = event.event;
+        const { clock, waitText } = classifyHelpers;
+        if (e.type === 'gate' && e.untilMs - Date.now() >= 10_000 && e.untilMs - announcedUntil >= 10_000) {
+          announcedUntil = e.untilMs;
+          io.stderr.write(s.dim(`Waiting ${waitText(e.untilMs - Date.now())} (${e.reason === 'in_flight_budget' ? 'in-flight credit budget' : 'rate limit'}); resuming at ${clock(e.untilMs)}.`) + '\n');
+        } else if (e.type === 'waiting_for_credits') {
+          io.stderr.write(s.dim(`Out of credits: waiting for a top-up at https://openrouter.ai/settings/credits${e.untilMs === undefined ? '' : ` until ${clock(e.untilMs)}, then stopping`}.`) + '\n');
+        } else if (e.type === 'credits_back') {
+          io.stderr.write(s.dim('Credits are back; going on.') + '\n');
+        }
+      };
       try {
         const result = await runBatch({
           photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
-          prompt: opts.plan, maxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+          prompt: opts.plan, maxTokens: reasoning.maxTokens, jobMaxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+          reasoning: { ...(reasoning.plan.field ? { field: reasoning.plan.field } : {}), expectedTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0, inJob: opts.reasoningExplicit },
+          ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: Math.max(0, opts.maxCostPerDayUsd - probeUsd) }),
+          ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
           ...(sidecars ? { sidecars } : {}),
+          ...(deliverer ? { deliverer } : {}),
+          ...(metadataReader ? { metadataContext: (photo: import('../../core/types.js').PhotoRef) => metadataReader.read(photo) } : {}),
           ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
@@ -127,6 +180,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
               io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
             if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+            if (!progress && !opts.quiet) announceWait(event);
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
             if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
           },
@@ -158,6 +212,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         progress?.stop();
         lines?.stop();
         await sidecars?.close();
+        await deliverer?.close();
+        await metadataReader?.close();
       }
     });
   } finally {
@@ -192,6 +248,11 @@ async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: (
   } finally {
     spinner.stop();
   }
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function displayPath(cwd: string, p: string): string {
