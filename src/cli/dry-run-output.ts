@@ -1,4 +1,5 @@
 import type { DryRunEstimate } from '../core/dry-run.js';
+import { escapeJsonControls } from './terminal-text.js';
 
 /**
  * What a dry run puts on stdout, its data: plain, the expected cost in USD as one bare number
@@ -6,7 +7,7 @@ import type { DryRunEstimate } from '../core/dry-run.js';
  * with --json, the whole estimate as one document. The human breakdown goes to stderr.
  */
 export function dryRunStdout(e: DryRunEstimate, extra: Record<string, unknown>, json: boolean): string {
-  if (json) return JSON.stringify(snakeKeys({ ...e, ...extra }), null, 2) + '\n';
+  if (json) return escapeJsonControls(JSON.stringify(snakeKeys({ ...e, ...extra }), null, 2)) + '\n';
   const usd = e.totals.expectedUsd;
   return `${usd === null ? 'unknown' : Number(usd.toFixed(6)).toString()}\n`;
 }

@@ -22,20 +22,25 @@ interface Footer {
 
 const BUG: readonly [number, string] = [1, 'unexpected error (a bug; PHOTOBATCH_DEBUG=1 shows the stack)'];
 const USAGE: readonly [number, string] = [2, 'usage or config error'];
+const OUTPUT: readonly [number, string] = [5, 'output not writable (disk full, read-only, permissions)'];
+const PIPE: readonly [number, string] = [141, 'stdout closed by its reader (| head)'];
 
 const FOOTERS: Record<CommandName, Footer> = {
   photobatch: {
     settings: ['OPENROUTER_API_KEY', 'OPENROUTER_BASE_URL', 'AI_MODEL', 'MAX_IMAGE_SIZE'],
-    exitCodes: [[0, 'success (every photo ok, or a dry run)'], BUG, USAGE, [3, 'run: some photos failed'], [4, 'run: stopped early, re-run to resume'], [130, 'interrupted']],
+    exitCodes: [
+      [0, 'success (every photo ok, or a dry run)'], BUG, [2, 'usage or config error, or --out in use by another run'], [3, 'run: some photos failed'],
+      [4, 'run: stopped early, re-run to resume'], OUTPUT, [130, 'interrupted'], PIPE,
+    ],
     example: 'photobatch run examples/photos --dry-run',
   },
   run: {
     settings: ['OPENROUTER_API_KEY', 'OPENROUTER_BASE_URL', 'AI_MODEL', 'MAX_IMAGE_SIZE'],
     exitCodes: [
-      [0, 'every photo ok (or already done), or a dry run'], BUG, [2, 'usage or config error: bad flag, no key, no photos found'],
+      [0, 'every photo ok (or already done), or a dry run'], BUG, [2, 'usage or config error: bad flag, no key, no photos found, --out in use'],
       [3, 'finished, but some photos failed (photobatch results <out> --failed)'],
       [4, 'stopped early (key rejected, out of credits, budget, model unavailable): re-run to resume'],
-      [130, 'interrupted; finished results are saved'],
+      OUTPUT, [130, 'interrupted; finished results are saved'], PIPE,
     ],
     example: 'photobatch run ./event-photos -o ./captions --preset caption,keywords',
   },

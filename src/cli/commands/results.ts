@@ -5,6 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import { RESULTS_FILE } from '../../core/journal.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
+import { jsonLine, terminalSafeLine } from '../terminal-text.js';
 
 export interface ResultsFlags {
   failed?: boolean;
@@ -24,12 +25,13 @@ export async function resultsCommand(dirs: string[], flags: ResultsFlags, io: Cl
   });
   const current = await readCurrentResults(files);
   const shown = flags.failed ? current.filter((r) => r.status === 'failed') : current;
-  const lines = shown.map((r) => (flags.json ? JSON.stringify(r) : [tsvField(r.file), r.status, outputText(r)].join('\t')));
+  // Names and answers are untrusted: escape sequences never reach a terminal (see terminal-text.ts).
+  const lines = shown.map((r) => (flags.json ? jsonLine(r) : [tsvField(r.file), r.status, terminalSafeLine(outputText(r))].join('\t')));
   if (lines.length > 0) io.stdout.write(lines.join('\n') + '\n');
   return ExitCode.ok;
 }
 
 /** A file name may hold tabs or line breaks; escaped, each photo stays one TSV row. */
 function tsvField(text: string): string {
-  return text.replace(/[\t\r\n\\]/g, (c) => ({ '\t': '\\t', '\r': '\\r', '\n': '\\n', '\\': '\\\\' })[c]!);
+  return terminalSafeLine(text.replace(/[\t\r\n\\]/g, (c) => ({ '\t': '\\t', '\r': '\\r', '\n': '\\n', '\\': '\\\\' })[c]!));
 }

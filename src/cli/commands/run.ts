@@ -11,6 +11,8 @@ import { renderDryRun } from '../render-dry-run.js';
 import { dryRunStdout } from '../dry-run-output.js';
 import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
+import { StdoutClosedError } from '../../core/safety/env-errors.js';
+import { escapeJsonControls, jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -25,7 +27,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
-      readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
+      readStdinPaths: async () => splitPathList(await io.readStdin(), flags.null === true),
+      onSkip: (input, reason) => io.stderr.write(s.yellow(`Skipped ${terminalSafeLine(input)}: ${reason}`) + '\n'),
     }),
   );
   // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
@@ -95,7 +98,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   const client = endpoint.client;
   const openRouter = endpoint.server.kind === 'openrouter';
   try {
-    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
+    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
     const remaining = endpoint.keyInfo?.limit_remaining;
     const tierText = opts.endpoint.tier.tier === 'flex' ? ` · tier flex (fallback: ${opts.endpoint.tier.fallback})` : '';
     info(s.dim(openRouter
@@ -125,14 +128,16 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     if (reasoning.plan.note) info(s.dim(reasoning.plan.note));
     const classifyHelpers = await import('../../core/time-text.js');
 
+    const { OutputManifest } = await import('../../core/safety/output-manifest.js');
+    const manifest = new OutputManifest(opts.outDir, photos.map((p) => p.path));
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
-      : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
+      : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
     const deliverer = deliverDir === undefined
       ? undefined
       : (await import('../../core/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
     const metadataReader = opts.delivery.contextFromMetadata ? (await import('../../core/metadata-context.js')).createMetadataContextReader() : undefined;
-    return await runWithSignals(io, async (stopSignal, abortSignal) => {
+    return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       // Off a terminal (nohup, CI, a log): a plain line every N photos or 30 s instead of a bar.
@@ -167,26 +172,28 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
           ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
+          ...(opts.waitLockMs === undefined ? {} : { lockWaitMs: opts.waitLockMs }),
           // Credits are polled on OpenRouter's /key, which no other server has.
           ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
           ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
           ...(price === undefined ? {} : { price }),
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
-          stopSignal, abortSignal,
+          stopSignal, abortSignal, manifest,
           onEvent: (event) => {
             progress?.onEvent(event);
             lines?.onEvent(event);
-            if (opts.json && (event.type === 'record' || event.type === 'skipped')) {
-              io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
+            if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
+              io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
-            if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+            if (event.type === 'stopping' && !progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(terminalSafe(event.message)) + '\n');
             if (!progress && !opts.quiet) announceWait(event);
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
-            if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
+            if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${terminalSafe(event.message)}`) + '\n'));
           },
         });
         progress?.stop();
-        for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
+        for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
+        if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
         if (!opts.quiet) {
           io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color, { contactSheet: opts.contactSheet }));
           const { summarizeTiers } = await import('../../core/tiers/flex.js');
@@ -194,7 +201,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
         }
-        else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
+        else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
         if (flags.reconcile === true && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
         if (flags.reconcile === true && openRouter && result.stopped?.reason !== 'interrupted') {
@@ -204,7 +211,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
             const file = await writeReconcileFile(opts.outDir, reconciled);
             if (!opts.quiet || reconciled.differing > 0) io.stderr.write(summarizeReconcile(reconciled, displayPath(io.cwd, file)) + '\n');
           } catch (err) {
-            io.stderr.write(s.yellow(`Reconcile skipped: ${(err as Error).message}`) + '\n');
+            io.stderr.write(s.yellow(`Reconcile skipped: ${terminalSafe((err as Error).message)}`) + '\n');
           }
         }
         return exitCodeForRun(result);
@@ -221,22 +228,40 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   }
 }
 
-/** First Ctrl-C (or SIGTERM): finish what is in flight. Second: abort it. */
+/**
+ * First Ctrl-C (or SIGTERM, SIGHUP): finish what is in flight. Second: abort it.
+ * stdout closed by its reader (EPIPE) is a first stop too, and nothing more is written to it.
+ */
 async function runWithSignals(
   io: CliIO,
-  body: (stop: AbortSignal, abort: AbortSignal) => Promise<number>,
+  body: (stop: AbortSignal, abort: AbortSignal, stdoutClosed: () => boolean) => Promise<number>,
 ): Promise<number> {
   const stop = new AbortController();
   const abort = new AbortController();
+  let closed = false;
   const unsubscribe = io.onSignal(() => {
     if (!stop.signal.aborted) stop.abort();
     else abort.abort();
   });
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') return;
+    closed = true;
+    if (!stop.signal.aborted) stop.abort(new StdoutClosedError());
+  };
+  io.stdout.on('error', onStdoutError);
   try {
-    return await body(stop.signal, abort.signal);
+    return await body(stop.signal, abort.signal, () => closed);
   } finally {
     unsubscribe();
+    io.stdout.off('error', onStdoutError);
   }
+}
+
+/** Where paid answers went when results.jsonl could not take them; never silently dropped. */
+function describeUnsaved(unsaved: { file?: string; records: unknown[] }): string {
+  const n = unsaved.records.length;
+  if (unsaved.file) return `${n} paid answer${n === 1 ? '' : 's'} could not be added to results.jsonl; saved in ${unsaved.file} (append it to results.jsonl once there is room).`;
+  return `${n} paid answer${n === 1 ? '' : 's'} could not be saved anywhere; here they are, one JSON line each:\n` + unsaved.records.map((r) => jsonLine(r)).join('\n');
 }
 
 async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: () => Promise<T>): Promise<T> {
@@ -258,4 +283,13 @@ function isInside(dir: string, file: string): boolean {
 function displayPath(cwd: string, p: string): string {
   const rel = path.relative(cwd, p);
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`;
+}
+
+/**
+ * Paths from stdin: NUL-separated with -0/--null (`find -print0`, any byte but NUL allowed in a name),
+ * else one per line. Lines are not trimmed beyond their line ending: a name may begin or end with a space.
+ */
+export function splitPathList(text: string, nul: boolean): string[] {
+  const parts = nul ? text.split('\0') : text.split(/\r?\n/);
+  return parts.filter((p) => p.trim() !== '');
 }
