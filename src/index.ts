@@ -19,7 +19,7 @@ export type { BatchOptions, BatchResult, BatchEvent } from './core/batch.js';
 export { estimateDryRun } from './core/dry-run.js';
 export type { DryRunEstimate, DryRunOptions } from './core/dry-run.js';
 export { openJournal, readRecords, RESULTS_FILE } from './core/journal.js';
-export { readCurrentResults, streamRecords, outputText } from './core/current-results.js';
+export { currentResults, outputText } from './core/current-results.js';
 export { buildReport, latestByPath, COST_REPORT_FILE, COST_CSV_FILE } from './core/report.js';
 export type { CostReport } from './core/report.js';
 export { Budget } from './core/budget.js';
@@ -27,3 +27,8 @@ export { familyFor, imageTokens, modelTargetSize } from './core/pricing/image-to
 export { estimatePhoto } from './core/pricing/estimate.js';
 export { loadPrices, loadSnapshot, findPrice } from './core/pricing/prices.js';
 export type { ModelPrice } from './core/pricing/prices.js';
+export { openResults, resultsFromRecords } from './core/results-merge.js';
+export type { MergedResults } from './core/results-merge.js';
+export { streamRecords } from './core/results-stream.js';
+export { parseShard, selectShard, shardOf } from './core/shard.js';
+export type { Shard } from './core/shard.js';

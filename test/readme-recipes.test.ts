@@ -142,6 +142,13 @@ const CHECK: Record<string, (r: Ran) => Promise<void> | void> = {
     expect(adobe.trim().split('\n')).toHaveLength(PHOTO_COUNT + 1);
     await readFile(path.join(r.dir, 'shutterstock.csv'), 'utf8');
   },
+  'scale-out': async (r) => {
+    await readFile(path.join(r.dir, 'out', 'report.html'), 'utf8');
+    const report = JSON.parse(r.stdout);
+    // Shard 1 of 4 took its share; the merged report counts exactly what the shard folder holds.
+    expect(report.photos.total).toBeGreaterThan(0);
+    expect(report.photos.total).toBeLessThanOrEqual(PHOTO_COUNT);
+  },
   photographers: async (r) => {
     const files = await readdir(path.join(r.dir, '2026-02-10-wedding'));
     expect(files.filter((f) => f.endsWith('.xmp'))).toHaveLength(PHOTO_COUNT);

@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
 import { parseDeliveryOptions, type DeliveryOptions } from './delivery-options.js';
+import { parseShard } from '../core/shard.js';
 import type { CliIO } from './io.js';
 import { parseReasoningChoice, type ReasoningChoice } from '../core/reasoning.js';
 import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
@@ -15,7 +16,9 @@ export interface RunOptions {
   fallbackModels: string[];
   plan: PromptPlan;
   maxTokens: number;
+  /** Requests in flight, or with autoConcurrency the ceiling. */
   concurrency: number;
+  autoConcurrency: boolean;
   quality: number;
   retries: number;
   timeoutMs: number;
@@ -43,6 +46,8 @@ export interface RunOptions {
   progress: boolean;
   /** --server, --price-in/--price-out, --no-vision-check, --tier, --tier-fallback. */
   endpoint: EndpointOptions;
+  /** --shard: this machine's share of the photos. */
+  shard?: import('../core/shard.js').Shard;
 }
 
 const DEFAULT_CREDIT_WAIT_MS = 12 * 3600_000;
@@ -104,7 +109,10 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     maxTokensExplicit: str('maxTokens') !== undefined,
     reasoning: parseReasoning(str('reasoning')),
     reasoningExplicit: str('reasoning') !== undefined && str('reasoning')!.trim().toLowerCase() !== 'auto',
-    concurrency: parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
+    autoConcurrency: (str('concurrency') ?? '').trim().toLowerCase() === 'auto',
+    concurrency: (str('concurrency') ?? '').trim().toLowerCase() === 'auto'
+      ? parseIntInRange(str('maxConcurrency') ?? '64', '--max-concurrency', 1, 256)
+      : parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
     quality: parseIntInRange(str('quality') ?? '80', '--quality', 1, 100),
     retries: parseIntInRange(str('retries') ?? '5', '--retries', 0, 100),
     timeoutMs: Math.round(parsePositiveNumber(str('timeout') ?? '120', '--timeout (seconds)') * 1000),
@@ -123,6 +131,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     progress: flags.progress !== false,
     endpoint: parseEndpointOptions(flags),
   };
+  if (str('shard') !== undefined) options.shard = parseShard(str('shard')!, io.env);
   if (str('rpm') !== undefined) options.rpm = parseIntInRange(str('rpm')!, '--rpm', 1, 1_000_000);
   if (str('maxCost') !== undefined) options.maxCostUsd = parsePositiveNumber(str('maxCost')!, '--max-cost (USD)');
   if (str('maxCostPerDay') !== undefined) options.maxCostPerDayUsd = parsePositiveNumber(str('maxCostPerDay')!, '--max-cost-per-day (USD)');

@@ -24,7 +24,7 @@ describe('--help of every command', () => {
 
   it('shows numeric defaults as numbers', async () => {
     const h = (await runCli(['run', '--help'])).stdout;
-    expect(h).toMatch(/requests in flight at once \(default: 4\)/);
+    expect(h).toMatch(/--concurrency <n\|auto>[^]*?\(default: 4\)/);
     expect(h).toMatch(/\(choices: xmp, json, txt\)/);
   });
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { outputText, readCurrentResults } from '../../core/current-results.js';
+import { currentResults, outputText } from '../../core/current-results.js';
 import { UsageError } from '../../core/errors.js';
 import { RESULTS_FILE } from '../../core/journal.js';
 import { ExitCode } from '../exit-codes.js';
@@ -14,20 +14,21 @@ export interface ResultsFlags {
 
 /**
  * `photobatch results <out>`: the current result per photo (a later run's line replaces an earlier
- * one), on stdout. Plain: `file<TAB>status<TAB>answer` (the answer as one line; a failure's
+ * one; an ok answer is not undone by a later failure, as in report and export), on stdout. Plain: `file<TAB>status<TAB>answer` (the answer as one line; a failure's
  * `kind: message`). --json: the records themselves, one per line, as in results.jsonl.
  */
 export async function resultsCommand(dirs: string[], flags: ResultsFlags, io: CliIO): Promise<number> {
-  const files = dirs.map((dir) => {
-    const file = path.join(path.resolve(io.cwd, dir), RESULTS_FILE);
-    if (!existsSync(file)) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
-    return file;
+  const resolved = dirs.map((dir) => {
+    const folder = path.resolve(io.cwd, dir);
+    if (!existsSync(path.join(folder, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
+    return folder;
   });
-  const current = await readCurrentResults(files);
-  const shown = flags.failed ? current.filter((r) => r.status === 'failed') : current;
-  // Names and answers are untrusted: escape sequences never reach a terminal (see terminal-text.ts).
-  const lines = shown.map((r) => (flags.json ? jsonLine(r) : [tsvField(r.file), r.status, terminalSafeLine(outputText(r))].join('\t')));
-  if (lines.length > 0) io.stdout.write(lines.join('\n') + '\n');
+  // One photo at a time, in path order: a folder of a million photos never sits in memory.
+  for await (const r of currentResults(resolved)) {
+    if (flags.failed && r.status !== 'failed') continue;
+    // Names and answers are untrusted: escape sequences never reach a terminal (see terminal-text.ts).
+    io.stdout.write((flags.json ? jsonLine(r) : [tsvField(r.file), r.status, terminalSafeLine(outputText(r))].join('\t')) + '\n');
+  }
   return ExitCode.ok;
 }
 

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
-import { readRecords, RESULTS_FILE } from '../../core/journal.js';
-import { historyStats } from '../../core/history.js';
+import { RESULTS_FILE } from '../../core/journal.js';
+import { historyStatsFromFile } from '../../core/history.js';
 import { style, useColor, useProgress, type CliIO } from '../io.js';
 import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
@@ -11,11 +11,14 @@ import { renderDryRun } from '../render-dry-run.js';
 import { dryRunStdout } from '../dry-run-output.js';
 import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
+import { formatShard, selectShard } from '../../core/shard.js';
 import { StdoutClosedError } from '../../core/safety/env-errors.js';
 import { escapeJsonControls, jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
+  // HEIC: the native libheif tools are looked up on this environment's PATH (PHOTOBATCH_HEIC_DECODER=wasm|native overrides).
+  (await import('../../core/images/heic-native.js')).configureHeicDecoder(io.env);
   const color = useColor(io);
   const s = style(color);
   const showProgress = useProgress(io, opts);
@@ -36,14 +39,15 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   if (deliverDir !== undefined && path.resolve(deliverDir) === path.resolve(opts.outDir)) {
     throw new UsageError('--deliver needs a folder of its own, not the --out folder (sidecars and reports live there); e.g. --deliver ./delivered');
   }
-  const photos = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
-  if (photos.length === 0) {
+  const found = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
+  if (found.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
     throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
   }
+  const photos = opts.shard ? selectShard(found, opts.shard) : found;
+  if (opts.shard) info(s.dim(`Shard ${formatShard(opts.shard)}: ${photos.length} of ${found.length} photos`));
 
-  const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
-  const stats = historyStats(history, opts.config.model);
+  const stats = await historyStatsFromFile(path.join(opts.outDir, RESULTS_FILE), opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
   const { planReasoning } = await import('../../core/reasoning.js');
   /** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
@@ -158,6 +162,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           io.stderr.write(s.dim('Credits are back; going on.') + '\n');
         }
       };
+      // Counted as records are written: the run keeps no records (flat memory).
+      const tierTally = new (await import('../../core/tiers/flex.js')).TierTally(price);
       try {
         const result = await runBatch({
           photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
@@ -168,7 +174,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(sidecars ? { sidecars } : {}),
           ...(deliverer ? { deliverer } : {}),
           ...(metadataReader ? { metadataContext: (photo: import('../../core/types.js').PhotoRef) => metadataReader.read(photo) } : {}),
-          ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
+          ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, autoConcurrency: opts.autoConcurrency, retries: opts.retries,
           quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
           ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
           ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
@@ -178,8 +184,9 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
           ...(price === undefined ? {} : { price }),
           ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
-          stopSignal, abortSignal, manifest,
+          stopSignal, abortSignal, manifest, keepRecords: flags.reconcile === true,
           onEvent: (event) => {
+            if (event.type === 'record') tierTally.add(event.record);
             progress?.onEvent(event);
             lines?.onEvent(event);
             if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
@@ -198,7 +205,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color, { contactSheet: opts.contactSheet }));
           const { summarizeTiers } = await import('../../core/tiers/flex.js');
           const { tierSummaryLine } = await import('../render-tiers.js');
-          const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
+          const tiers = tierSummaryLine(tierTally.summary(), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
         }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');

@@ -228,9 +228,30 @@ export function renderContactSheet(input: ContactSheetInput): string {
  * ever holding the whole page in memory.
  */
 export function* renderContactSheetChunks(input: ContactSheetInput): Generator<string> {
-  const title = input.title ?? 'photobatch contact sheet';
-  const total = input.records.length;
-  yield `<!doctype html>
+  yield sheetHead(input.title, input.records.length, input.report);
+  for (const [i, r] of input.records.entries()) yield (i === 0 ? '' : '\n') + renderCard(r, i, input.thumbnailFor(r));
+  yield SHEET_TAIL;
+}
+
+/** The page from a stream of records (read from results.jsonl one at a time); `total` is their number. */
+export async function* renderContactSheetStream(input: {
+  records: AsyncIterable<{ record: ResultRecord; thumbnail: string | undefined }>;
+  total: number;
+  report: CostReport;
+  title?: string;
+}): AsyncGenerator<string> {
+  yield sheetHead(input.title, input.total, input.report);
+  let i = 0;
+  for await (const { record, thumbnail } of input.records) {
+    yield (i === 0 ? '' : '\n') + renderCard(record, i, thumbnail);
+    i++;
+  }
+  yield SHEET_TAIL;
+}
+
+function sheetHead(titleText: string | undefined, total: number, report: CostReport): string {
+  const title = titleText ?? 'photobatch contact sheet';
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -241,20 +262,18 @@ export function* renderContactSheetChunks(input: ContactSheetInput): Generator<s
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${escapeHtml(title)}</h1><p class="sub">${int(total)} photos · report generated ${escapeHtml(readableTime(input.report.generated_at))}</p>
-${renderSummary(input.report)}</header>
+<header><h1>${escapeHtml(title)}</h1><p class="sub">${int(total)} photos · report generated ${escapeHtml(readableTime(report.generated_at))}</p>
+${renderSummary(report)}</header>
 <div class="bar" role="search"><div class="in"><input id="q" type="search" placeholder="Filter by file name, text or error" aria-label="Filter photos" autocomplete="off">
 <div class="seg" role="group" aria-label="Show"><button type="button" data-show="all" aria-pressed="true">All</button><button type="button" data-show="ok" aria-pressed="false">OK</button><button type="button" data-show="failed" aria-pressed="false">Failed</button></div>
 <span id="shown" aria-live="polite">${total} of ${total} shown</span></div></div>
 <main><div class="grid" id="grid">
 `;
-  for (const [i, r] of input.records.entries()) {
-    yield (i === 0 ? '' : '\n') + renderCard(r, i, input.thumbnailFor(r));
-  }
-  yield `
+}
+
+const SHEET_TAIL = `
 </div><p id="none" hidden>No photos match the filter.</p></main>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
-}
