@@ -23,9 +23,11 @@ import { Budget } from './budget.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
+import { pullFrom, type PhotoSource } from './photo-source.js';
 
 export interface BatchOptions {
-  photos: readonly PhotoRef[];
+  /** A list, or an async source that keeps yielding photos (a watched folder) until it ends. */
+  photos: PhotoSource;
   outDir: string;
   client: OpenRouterClient;
   model: string;
@@ -70,6 +72,7 @@ export interface BatchOptions {
 
 export type BatchEvent =
   | { type: 'start'; total: number }
+  | { type: 'taken'; photo: PhotoRef }
   | { type: 'record'; record: ResultRecord }
   | { type: 'skipped'; record: ResultRecord }
   | { type: 'stopping'; reason: StopReason | 'interrupted'; message: string }
@@ -273,7 +276,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   /** Sidecars and returned images: their failure is a warning, never a lost answer. */
   const attachFiles = async (record: ResultRecord, photo: PhotoRef, images: readonly string[], fields: import('./sidecars/index.js').SidecarFields) => {
     try {
-      if (images.length > 0) record.images = await saveAiImages(opts.outDir, photo.file, images);
+      if (images.length > 0) record.images = await saveAiImages(opts.outDir, photo.file, images, { model: record.model ?? opts.model, date: record.at });
     } catch (err) {
       emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
     }
@@ -303,14 +306,18 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
 
   // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
   // A fixed pool of workers pulling the next photo, so 10,000 photos do not mean 10,000 queued promises.
-  let next = 0;
+  const source = pullFrom(opts.photos);
   const worker = async () => {
-    while (next < opts.photos.length) await processPhoto(opts.photos[next++]!);
+    // A stopped batch takes nothing more: an endless source (a watched folder) would otherwise keep it alive.
+    for (let photo = await source.next(); photo && !stopped; photo = await source.next()) {
+      emit({ type: 'taken', photo });
+      await processPhoto(photo);
+    }
   };
-  emit({ type: 'start', total: opts.photos.length });
+  emit({ type: 'start', total: source.known ?? 0 });
   try {
     // allSettled: an unexpected error in one photo must not close the journal under the others.
-    const workers = Array.from({ length: Math.min(opts.photos.length, Math.max(2, opts.concurrency * 2)) }, worker);
+    const workers = Array.from({ length: Math.min(source.known ?? Infinity, Math.max(2, opts.concurrency * 2)) }, worker);
     const bug = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (bug) throw bug.reason;
   } finally {
@@ -326,7 +333,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   }
   const history = [...journal.previous, ...records];
   const report = buildReport({
-    records, total: opts.photos.length, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
+    records, total: source.known ?? source.taken, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
   });
   const reportFile = await writeCostReport(opts.outDir, report);
   await writeCostCsv(opts.outDir, history);

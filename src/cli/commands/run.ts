@@ -8,7 +8,6 @@ import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
-import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -62,38 +61,10 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     return ExitCode.ok;
   }
 
-  const apiKey = opts.config.apiKey;
-  const { openEndpoint, ensureVision } = await import('../../core/endpoints/open-endpoint.js');
-  const endpoint = await openEndpoint({
-    baseURL: opts.config.baseURL, apiKey, timeoutMs: opts.timeoutMs, env: io.env,
-    ...(opts.endpoint.serverKind ? { serverKind: opts.endpoint.serverKind } : {}),
-    ...(opts.endpoint.priceIn === undefined ? {} : { priceIn: opts.endpoint.priceIn, priceOut: opts.endpoint.priceOut! }),
-  });
+  const { openRunEndpoint, batchSettings } = await import('../run-setup.js');
+  const { endpoint, openRouter, price, probeUsd } = await openRunEndpoint(opts, io, s);
   const client = endpoint.client;
-  const openRouter = endpoint.server.kind === 'openrouter';
   try {
-    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
-    const remaining = endpoint.keyInfo?.limit_remaining;
-    const tierText = opts.endpoint.tier.tier === 'flex' ? ` · tier flex (fallback: ${opts.endpoint.tier.fallback})` : '';
-    info(s.dim(openRouter
-      ? `Key ${redactKey(apiKey)} · model ${opts.config.model}${tierText}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')
-      : `Server: ${endpoint.server.name} at ${endpoint.server.baseURL} · model ${opts.config.model} · ${endpoint.priceLabel}${apiKey ? ` · key ${redactKey(apiKey)}` : ''}`));
-    for (const n of endpoint.notes) info(s.dim(n));
-    if (!openRouter && opts.endpoint.tier.tier === 'flex') io.stderr.write(s.yellow(`Warning: --tier flex is an OpenRouter option; ${endpoint.server.name} ignores it.`) + '\n');
-    // The probe image may be billed (LiteLLM, self-priced): it counts against --max-cost like any request.
-    let probeUsd = 0;
-    if (opts.endpoint.visionCheck) {
-      const verdict = await ensureVision(endpoint, opts.config.model);
-      probeUsd = verdict?.probe?.usage.cost_usd ?? 0;
-      if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
-    }
-    const price = endpoint.priceOf(opts.config.model);
-    if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
-      throw new UsageError(openRouter
-        ? `--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
-        : `--max-cost needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
-    }
-
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
       : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
@@ -103,18 +74,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       const warnings: string[] = [];
       try {
         const result = await runBatch({
-          photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
-          prompt: opts.plan, maxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+          photos, ...batchSettings(opts, { endpoint, openRouter, price, probeUsd }, { expectedOutputTokens: stats.avgCompletionTokens }),
           ...(sidecars ? { sidecars } : {}),
-          ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
-          quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
-          ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
-          // Credits are polled on OpenRouter's /key, which no other server has.
-          ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
-          ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
-          ...(price === undefined ? {} : { price }),
-          ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
           stopSignal, abortSignal,
           onEvent: (event) => {
             progress?.onEvent(event);

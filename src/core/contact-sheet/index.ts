@@ -27,11 +27,14 @@ async function existingThumbs(outDir: string): Promise<Set<string>> {
  */
 export async function writeContactSheet(
   outDir: string,
-  input: { records: readonly ResultRecord[]; report: CostReport; title?: string },
+  input: { records: readonly ResultRecord[]; report: CostReport; title?: string; live?: { refreshSeconds: number } },
 ): Promise<string> {
   const thumbs = await existingThumbs(outDir);
+  const latest = latestByPath(input.records);
   const chunks = renderContactSheetChunks({
-    records: latestByPath(input.records),
+    // A live gallery shows the newest result first: the guest who was just photographed looks for theirs.
+    records: input.live ? [...latest].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)) : latest,
+    ...(input.live ? { live: input.live } : {}),
     report: input.report,
     ...(input.title === undefined ? {} : { title: input.title }),
     thumbnailFor: (r) =>
