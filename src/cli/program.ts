@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 import { addEndpointOptions } from './endpoint-options.js';
+import { addWatchCommand } from './watch-program.js';
 
 export interface ProgramState {
   exitCode: number;
@@ -76,6 +77,8 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
       const { runCommand } = await import('./commands/run.js');
       state.exitCode = await runCommand(inputs, flags, io);
     });
+
+  addWatchCommand(program, io, state);
 
   const compare = program
     .command('compare')

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { CliIO } from './io.js';
+import type { ProgramState } from './program.js';
+
+/** Long enough for a tethering tool's write to finish, short enough for a photobooth guest. */
+export const DEFAULT_SETTLE_SECONDS = 1;
+export const DEFAULT_REFRESH_SECONDS = 3;
+
+// Flags of `run` that mean nothing for a folder that keeps filling.
+const NOT_FOR_WATCH = new Set(['--dry-run']);
+
+/**
+ * `watch` takes every `run` option (copied from the run command, so a flag added to run is a flag of
+ * watch too, with the same default and help), plus its own.
+ */
+export function addWatchCommand(program: Command, io: CliIO, state: ProgramState): void {
+  const run = program.commands.find((c) => c.name() === 'run');
+  const watch = program
+    .command('watch')
+    .description('Process a hot folder live: photos already there, then each new one once its file is complete (Ctrl-C to finish)')
+    .argument('<folder>', 'the folder your camera, tethering tool or photobooth writes to (watched recursively)');
+  for (const option of run?.options ?? []) if (!NOT_FOR_WATCH.has(option.long ?? '')) watch.addOption(option);
+  watch
+    .option('--settle <seconds>', 'a new file is taken once its size has not changed for this long', String(DEFAULT_SETTLE_SECONDS))
+    .option('--poll [interval]', 'poll instead of file system events (network shares; default on for NFS/SMB/FUSE); interval e.g. 500ms, 2s')
+    .option('--refresh <seconds>', 'how often the live report.html reloads in the browser', String(DEFAULT_REFRESH_SECONDS))
+    .addHelpText('after', `
+Ends on Ctrl-C or SIGTERM: photos in flight finish, reports are written, exit 0 (3 if some photos failed);
+a second Ctrl-C aborts them (130). --max-cost caps everything billed into --out (exit 4 when reached).
+Names still being written (*.tmp, *.part, *.download, *.crdownload, ~*, dot files) wait until renamed.`)
+    .action(async (folder: string, flags: Record<string, unknown>) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      state.exitCode = await watchCommand(folder, flags, io);
+    });
+}
