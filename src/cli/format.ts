@@ -18,9 +18,13 @@ export function duration(ms: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * How far the bill is from the estimate, read the natural way: positive when the bill is above the estimate
+ * ("bill +3.0% vs estimate"), negative when below.
+ */
 export function percentDiff(actual: number, estimate: number): string {
-  if (actual === 0) return estimate === 0 ? '±0%' : 'n/a';
-  const p = ((estimate - actual) / actual) * 100;
+  if (estimate === 0) return actual === 0 ? '±0%' : 'n/a';
+  const p = ((actual - estimate) / estimate) * 100;
   return `${p >= 0 ? '+' : '−'}${Math.abs(p).toFixed(1)}%`;
 }
 

@@ -1,6 +1,12 @@
 import type { BatchEvent } from '../core/batch.js';
 import type { CliIO } from './io.js';
 import { usd } from './format.js';
+import { waitText } from '../core/time-text.js';
+
+function timeOfDay(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
 
 export interface RunProgress {
   onEvent(event: BatchEvent): void;
@@ -27,8 +33,21 @@ export async function createRunProgress(io: CliIO, total: number, maxConcurrency
   let skipped = 0;
   let spent = 0;
   let status = '';
+  // A wait (rate limit or credits) is shown with its resume time and a countdown, never as a silent hang.
+  let wait: { label: string; until?: number; giveUp?: boolean } | undefined;
+  const waitStatus = () => {
+    if (!wait) return status;
+    if (wait.until === undefined) return wait.label;
+    const left = wait.until - Date.now();
+    if (left <= 0) return '';
+    return `${wait.label}, ${wait.giveUp ? 'giving up' : 'resuming'} at ${timeOfDay(wait.until)} (in ${waitText(left)})`;
+  };
   bar.start(total, 0, { ok, failed, skipped, spend: usd(0, 4), status });
-  const update = () => bar.update(ok + failed + skipped, { ok, failed, skipped, spend: usd(spent, 4), status });
+  const update = () => bar.update(ok + failed + skipped, { ok, failed, skipped, spend: usd(spent, 4), status: waitStatus() });
+  const ticker = setInterval(() => {
+    if (wait) update();
+  }, 1000);
+  ticker.unref();
   return {
     onEvent(event) {
       if (event.type === 'record') {
@@ -41,15 +60,17 @@ export async function createRunProgress(io: CliIO, total: number, maxConcurrency
         status = `stopping: ${event.reason}`;
       } else if (event.type === 'sender') {
         const e = event.event;
-        if (e.type === 'waiting_for_credits') status = 'waiting for credits (top up at openrouter.ai/settings/credits)';
-        else if (e.type === 'credits_back') status = '';
-        else if (e.type === 'gate') status = `rate limited, resuming in ${Math.max(1, Math.round((e.untilMs - Date.now()) / 1000))}s`;
+        if (e.type === 'waiting_for_credits') {
+          wait = { label: 'waiting for credits (top up at openrouter.ai/settings/credits)', giveUp: true, ...(e.untilMs === undefined ? {} : { until: e.untilMs }) };
+        } else if (e.type === 'credits_back') wait = undefined;
+        else if (e.type === 'gate') wait = { label: e.reason === 'in_flight_budget' ? 'paused for in-flight credits' : 'rate limited', until: e.untilMs };
         // AIMD lowered the in-flight limit after 429s; say so until it has grown back.
         else if (e.type === 'concurrency') status = e.limit < maxConcurrency ? `slowed to ${e.limit}/${maxConcurrency} in flight` : '';
       }
       update();
     },
     stop() {
+      clearInterval(ticker);
       bar.stop();
     },
   };

@@ -24,7 +24,8 @@ export function renderDryRun(
     lines.push(`Sent sizes after compression: ${common}${sizes.size > 4 ? ', …' : ''}`);
   }
   lines.push(
-    `Tokens: ${int(t.imageTokens)} image + ${int(t.promptTokens - t.imageTokens)} text in · ${int(e.expectedOutputTokens)} out per photo expected (${e.expectedOutputSource === 'history' ? 'average of earlier runs in --out' : 'default'}), ${int(opts.maxTokens)} at most`,
+    `Tokens: ${int(t.imageTokens)} image + ${int(t.promptTokens - t.imageTokens)} text in · ${int(e.expectedOutputTokens)} out per photo expected (${e.expectedOutputSource === 'history' ? 'average of earlier runs in --out' : e.expectedReasoningTokens > 0 ? `default, incl. ~${int(e.expectedReasoningTokens)} reasoning` : 'default'}), ${int(opts.maxTokens)} at most` +
+      (e.requestsPerPhoto > 1.001 ? ` · ${e.requestsPerPhoto.toFixed(2)} billed answers per photo (earlier runs asked again)` : ''),
   );
   lines.push(`Expected cost ${s.bold(usd(t.expectedUsd))} · worst case ${usd(t.worstUsd)} (every answer at --max-tokens) · ${usd(t.perPhotoUsd)} per photo`);
   lines.push(`Duration ≈ ${duration(t.seconds * 1000)} at --concurrency ${opts.concurrency}`);

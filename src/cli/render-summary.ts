@@ -30,8 +30,13 @@ export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFil
 export function renderCostLines(r: CostReport): string[] {
   const lines: string[] = [];
   const est = r.cost_usd.estimated;
-  const estPart = est === null ? 'estimate unknown' : `estimated ${usd(est)}, ${percentDiff(r.cost_usd.billed, est)}`;
+  const estPart = est === null ? 'estimate unknown' : `estimated ${usd(est)}, bill ${percentDiff(r.cost_usd.billed, est)} vs estimate`;
   lines.push(`Billed ${usd(r.cost_usd.billed)} (${estPart}) · ${int(r.tokens.prompt)} prompt + ${int(r.tokens.completion)} completion tokens`);
+  if (r.cost_usd.failed_billed) lines.push(`Of which ${usd(r.cost_usd.failed_billed)} paid for unusable answers (refused, empty, invalid); they are in the bill and the budget.`);
+  if (r.cost_usd.byok_upstream) lines.push(`Bring-your-own-key: ${usd(r.cost_usd.byok_upstream)} billed by the provider on your key (included above).`);
+  const b = r.budget;
+  if (b?.cap_usd !== undefined) lines.push(`Budget: ${usd(b.spent_usd)} / ${usd(b.cap_usd)} spent (--max-cost, all runs into this folder)`);
+  if (b?.day_cap_usd !== undefined) lines.push(`Today (${b.day}): ${usd(b.day_spent_usd ?? 0)} / ${usd(b.day_cap_usd)} spent (--max-cost-per-day)`);
   if (r.cost_usd.unreported > 0 && r.cost_usd.billed === 0) {
     lines.push(`Cost: not priced: ${r.cost_usd.unreported} answers came without a cost (local servers report none; --price-in/--price-out price them).`);
   } else if (r.cost_usd.unreported > 0) lines.push(`Note: ${r.cost_usd.unreported} answers came without a billed cost; they are not in the total.`);

@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
 import type { CliIO } from './io.js';
+import { parseReasoningChoice, type ReasoningChoice } from '../core/reasoning.js';
 import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
 
 export interface RunOptions {
@@ -19,6 +20,13 @@ export interface RunOptions {
   timeoutMs: number;
   rpm?: number;
   maxCostUsd?: number;
+  maxCostPerDayUsd?: number;
+  /** --reasoning (default auto). */
+  reasoning: ReasoningChoice;
+  /** Whether --reasoning was given (then it is part of the job fingerprint). */
+  reasoningExplicit: boolean;
+  /** Whether --max-tokens was given (else reasoning headroom may be added). */
+  maxTokensExplicit: boolean;
   waitForCreditsMs?: number;
   sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: 'default' | 'darktable' };
   modalities?: string[];
@@ -82,6 +90,9 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     fallbackModels: (str('fallbackModel') ?? '').split(',').map((m) => m.trim()).filter(Boolean),
     plan,
     maxTokens: parseIntInRange(str('maxTokens') ?? '512', '--max-tokens', 1, 1_000_000),
+    maxTokensExplicit: str('maxTokens') !== undefined,
+    reasoning: parseReasoning(str('reasoning')),
+    reasoningExplicit: str('reasoning') !== undefined && str('reasoning')!.trim().toLowerCase() !== 'auto',
     concurrency: parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
     quality: parseIntInRange(str('quality') ?? '80', '--quality', 1, 100),
     retries: parseIntInRange(str('retries') ?? '5', '--retries', 0, 100),
@@ -101,11 +112,19 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
   };
   if (str('rpm') !== undefined) options.rpm = parseIntInRange(str('rpm')!, '--rpm', 1, 1_000_000);
   if (str('maxCost') !== undefined) options.maxCostUsd = parsePositiveNumber(str('maxCost')!, '--max-cost (USD)');
+  if (str('maxCostPerDay') !== undefined) options.maxCostPerDayUsd = parsePositiveNumber(str('maxCostPerDay')!, '--max-cost-per-day (USD)');
   if (str('modalities') !== undefined) options.modalities = str('modalities')!.split(',').map((m) => m.trim()).filter(Boolean);
   const wait = flags.waitForCredits;
   if (wait === true) options.waitForCreditsMs = DEFAULT_CREDIT_WAIT_MS;
   else if (typeof wait === 'string') options.waitForCreditsMs = parseDuration(wait, '--wait-for-credits');
   return options;
+}
+
+function parseReasoning(text: string | undefined): ReasoningChoice {
+  if (text === undefined) return 'auto';
+  const choice = parseReasoningChoice(text);
+  if (!choice) throw new UsageError(`Invalid --reasoning "${text}". Use off, auto, or an effort: minimal, low, medium, high, xhigh, max.`);
+  return choice;
 }
 
 function readText(io: CliIO, file: string, flag: string): string {

@@ -4,6 +4,8 @@ import type { Endpoint } from '../core/endpoints/open-endpoint.js';
 import type { ModelPrice } from '../core/pricing/prices.js';
 import type { CliIO } from './io.js';
 import type { RunOptions } from './run-options.js';
+import type { ModelReasoning, ReasoningPlan } from '../core/reasoning.js';
+import type { HistoryStats } from '../core/history.js';
 
 export interface RunSetup {
   endpoint: Endpoint;
@@ -11,6 +13,16 @@ export interface RunSetup {
   price: ModelPrice | undefined;
   /** What the vision probe was billed; it counts against --max-cost like any request. */
   probeUsd: number;
+  reasoning: { plan: ReasoningPlan; maxTokens: number };
+}
+
+/** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
+export async function reasoningFor(opts: RunOptions, price: { reasoning?: ModelReasoning } | undefined, openRouter = true): Promise<RunSetup['reasoning']> {
+  const { planReasoning } = await import('../core/reasoning.js');
+  // `reasoning` is OpenRouter's request field; other servers get nothing they might reject.
+  const plan = openRouter ? planReasoning(opts.config.model, opts.reasoning, price?.reasoning) : { on: false, expectedTokens: 0, headroomTokens: 0 };
+  const maxTokens = opts.maxTokens + (opts.maxTokensExplicit ? 0 : plan.headroomTokens);
+  return { plan: plan as ReasoningPlan, maxTokens };
 }
 
 /**
@@ -50,12 +62,19 @@ export async function openRunEndpoint(
       if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
     }
     const price = endpoint.priceOf(opts.config.model);
-    if (opts.maxCostUsd !== undefined && (price === undefined || price.prompt === null || price.completion === null)) {
+    const capFlag = opts.maxCostUsd !== undefined ? '--max-cost' : opts.maxCostPerDayUsd !== undefined ? '--max-cost-per-day' : undefined;
+    if (capFlag && (price === undefined || price.prompt === null || price.completion === null)) {
       throw new UsageError(openRouter
-        ? `--max-cost needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
-        : `--max-cost needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
+        ? `${capFlag} needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
+        : `${capFlag} needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
     }
-    return { endpoint, openRouter, price, probeUsd };
+    // Said before anything is paid: without a listed price the estimates and the by-photo cost check are blind.
+    if (openRouter && price === undefined && endpoint.prices?.source === 'live') {
+      io.stderr.write(s.yellow(`Warning: ${opts.config.model} is not listed by ${opts.config.baseURL}/models, so its price is unknown: estimates will say "unknown" (the bill still uses what is charged). Check the model id with \`photobatch models\`.`) + '\n');
+    }
+    const reasoning = await reasoningFor(opts, price, openRouter);
+    if (reasoning.plan.note) info(s.dim(reasoning.plan.note));
+    return { endpoint, openRouter, price, probeUsd, reasoning };
   } catch (err) {
     await endpoint.close();
     throw err;
@@ -64,21 +83,25 @@ export async function openRunEndpoint(
 
 /**
  * The batch settings `run` and `watch` share, from the parsed flags and the opened endpoint.
- * `spentUsd` is what is already billed against --max-cost (the vision probe; for watch, the whole event so far).
+ * `spentUsd` is what is already billed against --max-cost besides the vision probe (for watch, the whole event so far).
  */
-export function batchSettings(opts: RunOptions, setup: RunSetup, extra: { expectedOutputTokens?: number | undefined; spentUsd?: number }) {
-  const { openRouter, price } = setup;
+export function batchSettings(opts: RunOptions, setup: RunSetup, stats: HistoryStats, extra: { spentUsd?: number } = {}) {
+  const { openRouter, price, probeUsd, reasoning } = setup;
+  const spent = probeUsd + (extra.spentUsd ?? 0);
   return {
     outDir: opts.outDir, client: setup.endpoint.client, model: opts.config.model, fallbackModels: opts.fallbackModels,
-    prompt: opts.plan, maxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+    prompt: opts.plan, maxTokens: reasoning.maxTokens, jobMaxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
+    reasoning: { ...(reasoning.plan.field ? { field: reasoning.plan.field } : {}), expectedTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0, inJob: opts.reasoningExplicit },
+    ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: Math.max(0, opts.maxCostPerDayUsd - probeUsd) }),
+    ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
     ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
     quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - setup.probeUsd - (extra.spentUsd ?? 0)) }),
+    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - spent) }),
     // Credits are polled on OpenRouter's /key, which no other server has.
     ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
     ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
     ...(price === undefined ? {} : { price }),
-    ...(extra.expectedOutputTokens === undefined ? {} : { expectedOutputTokens: extra.expectedOutputTokens }),
+    ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
   };
 }

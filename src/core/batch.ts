@@ -19,7 +19,7 @@ import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
 import { buildReport, type CostReport } from './report.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
-import { Budget } from './budget.js';
+import { SpendCaps } from './spend-caps.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
@@ -35,6 +35,11 @@ export interface BatchOptions {
   /** A prompt (it may use {filename}, {folder}, {date}, {camera}, {context}), or a plan from planPrompt(). */
   prompt: string | PromptPlan;
   maxTokens: number;
+  /**
+   * The max_tokens that names the job (resume key), when it differs from what is sent: the automatic reasoning
+   * headroom is added to the request but must not make an upgraded photobatch pay again for finished photos.
+   */
+  jobMaxTokens?: number;
   concurrency: number;
   retries: number;
   quality: number;
@@ -43,12 +48,21 @@ export interface BatchOptions {
   maxEdgeExplicit?: boolean;
   force?: boolean;
   rpm?: number;
-  /** Hard spending cap in USD for this run. */
+  /** Hard cap in USD on everything billed into outDir, across runs. */
   maxCostUsd?: number;
+  /** Hard cap in USD on what is billed into outDir per local calendar day. */
+  maxCostPerDayUsd?: number;
   /** Price of the requested model, for per-photo estimates and the budget. */
   price?: ModelPrice;
   /** Average completion tokens seen before, for the estimate at expected output length. */
   expectedOutputTokens?: number;
+  /** Billed answers per photo seen before (re-asks), for the estimate. */
+  expectedRequestsPerPhoto?: number;
+  /**
+   * The `reasoning` field to send (see reasoning.ts) and its expected tokens. Part of the job fingerprint only when
+   * the user chose it (`inJob`), so the default setting does not make finished photos look new.
+   */
+  reasoning?: { field?: Record<string, unknown>; expectedTokens: number; inJob: boolean };
   /** Poll /key until credits return instead of stopping; the longest wait in ms. */
   waitForCreditsMs?: number;
   /** Extra request fields (e.g. modalities); part of the job fingerprint. */
@@ -104,7 +118,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const fallbackModels = opts.fallbackModels ?? [];
   const plan = typeof opts.prompt === 'string' ? planPrompt({ customPrompt: opts.prompt }) : opts.prompt;
   const needsExif = usesVar(plan.template, 'date') || usesVar(plan.template, 'camera');
-  const requestExtra = plan.extra || opts.requestExtra ? { ...plan.extra, ...opts.requestExtra } : undefined;
+  const jobExtra = plan.extra || opts.requestExtra || opts.reasoning?.inJob
+    ? { ...plan.extra, ...opts.requestExtra, ...(opts.reasoning?.inJob && opts.reasoning.field ? { reasoning: opts.reasoning.field } : {}) }
+    : undefined;
+  const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
   const journal = openJournal(opts.outDir);
   const records: ResultRecord[] = [];
@@ -117,6 +134,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const onHardAbort = () => hard.abort();
   opts.abortSignal?.addEventListener('abort', onHardAbort, { once: true });
 
+  let creditDeadline: number | undefined;
   const sender = createSender({
     client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
@@ -126,11 +144,17 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     ...(opts.waitForCreditsMs === undefined
       ? {}
       : {
-          waitForCredits: (_err: ApiError, signal?: AbortSignal) =>
-            waitForCredits({
-              client: opts.client, intervalMs: opts.creditPollMs ?? 30_000, maxWaitMs: opts.waitForCreditsMs!,
+          // --wait-for-credits is one deadline for the whole run, counted from the first time credits ran out:
+          // later waits get what is left of it, so the run gives up when it says it will.
+          creditDeadline: () => (creditDeadline ??= Date.now() + opts.waitForCreditsMs!),
+          waitForCredits: (_err: ApiError, signal?: AbortSignal) => {
+            creditDeadline ??= Date.now() + opts.waitForCreditsMs!;
+            const left = Math.max(0, creditDeadline - Date.now());
+            return waitForCredits({
+              client: opts.client, intervalMs: Math.min(opts.creditPollMs ?? 30_000, Math.max(1, left)), maxWaitMs: left,
               ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }), signal: signal ?? hard.signal,
-            }),
+            });
+          },
         }),
     onEvent: (event) => emit({ type: 'sender', event }),
   });
@@ -149,20 +173,27 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   opts.stopSignal?.addEventListener('abort', onSoftStop, { once: true });
 
   const sizing = opts.maxEdgeExplicit ? `edge:${opts.maxEdge}` : `model:${opts.maxEdge}`;
-  const extraKey = requestExtra === undefined ? '' : JSON.stringify(requestExtra);
+  const extraKey = jobExtra === undefined ? '' : JSON.stringify(jobExtra);
   const jobFor = (prompt: string) =>
-    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
+    jobFingerprint({ model: opts.model, fallbackModels, prompt, maxTokens: opts.jobMaxTokens ?? opts.maxTokens, sizing, quality: opts.quality, extra: extraKey });
   const promptHash = jobFingerprint({ model: '', fallbackModels: [], prompt: plan.template, maxTokens: 0, sizing: '', quality: 0, extra: extraKey });
   const target = (w: number, h: number) =>
     opts.maxEdgeExplicit ? { width: opts.maxEdge, height: opts.maxEdge } : modelTargetSize(family, w, h, opts.maxEdge);
   const contactSheet = opts.contactSheet ?? true;
-  const budget = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd);
+  const caps = new SpendCaps({
+    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
+    ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: opts.maxCostPerDayUsd }),
+    history: journal.previous,
+  });
+  const budget = caps.active ? caps : undefined;
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
   const prepLimit = pLimit(Math.max(2, Math.min(4, os.availableParallelism())));
 
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
+    ...(opts.reasoning ? { reasoningTokens: opts.reasoning.expectedTokens } : {}),
+    ...(opts.expectedRequestsPerPhoto === undefined ? {} : { expectedRequests: opts.expectedRequestsPerPhoto }),
     isStopped: () => stopped !== undefined, stop,
   };
   /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
@@ -257,7 +288,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       write({
         ...base, status: 'failed', attempts: outcome.attempts, ms: Date.now() - t0, sent, error: outcome.error,
         ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.model ? { model: outcome.model } : {}),
-        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }), at: new Date().toISOString(),
+        ...(outcome.raw === undefined ? {} : { raw_output: outcome.raw }),
+        ...(outcome.estimate ? { image_tokens: outcome.estimate.imageTokens, estimated_cost_usd: outcome.estimate.expectedUsd } : {}),
+        at: new Date().toISOString(),
       });
       return;
     }
@@ -326,14 +359,15 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     journal.close();
   }
 
-  if (stopped?.reason === 'budget') {
+  if (stopped?.reason === 'budget' || stopped?.reason === 'daily_budget') {
     // Counted at the end: photos in flight when the cap was hit still finished.
     const ok = records.filter((r) => r.status === 'ok').length;
-    stopped = { reason: 'budget', message: `Budget reached after ${ok} photo${ok === 1 ? '' : 's'}; re-run with a higher --max-cost to continue` };
+    stopped = { reason: stopped.reason, message: caps.stopMessage(ok) };
   }
   const history = [...journal.previous, ...records];
   const report = buildReport({
     records, total: source.known ?? source.taken, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
+    requestedModel: opts.model, ...(budget ? { budget: budget.summary() } : {}),
   });
   const reportFile = await writeCostReport(opts.outDir, report);
   await writeCostCsv(opts.outDir, history);

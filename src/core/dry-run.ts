@@ -3,7 +3,7 @@ import type { PhotoRef } from './types.js';
 import { ImageError } from './errors.js';
 import { readImageHeader } from './images/header.js';
 import { familyFor, modelTargetSize, UNKNOWN_FAMILY_NOTE } from './pricing/image-tokens.js';
-import { DEFAULT_EXPECTED_OUTPUT_TOKENS, estimatePhoto, type PhotoEstimate } from './pricing/estimate.js';
+import { estimatePhoto, expectedOutputTokens as expectedOutput, type PhotoEstimate } from './pricing/estimate.js';
 import type { ModelPrice } from './pricing/prices.js';
 
 /** Seconds one request takes when no earlier run in --out says otherwise: a typical vision caption. */
@@ -20,6 +20,10 @@ export interface DryRunOptions {
   price: ModelPrice | undefined;
   /** Average completion tokens of earlier runs in the same --out, if any. */
   historyOutputTokens?: number;
+  /** Billed answers per photo in earlier runs (re-asks of unusable answers), if any. */
+  historyRequestsPerPhoto?: number;
+  /** Reasoning tokens expected per answer at the chosen --reasoning (0 when reasoning is off). */
+  reasoningTokens?: number;
   /** Average seconds per request of earlier runs, if any. */
   historySecondsPerRequest?: number;
 }
@@ -43,6 +47,10 @@ export interface DryRunEstimate {
   unreadable: number;
   expectedOutputTokens: number;
   expectedOutputSource: 'history' | 'default';
+  /** Reasoning tokens counted in expectedOutputTokens when no history says otherwise (0 when reasoning is off). */
+  expectedReasoningTokens: number;
+  /** Billed answers expected per photo (above 1 when earlier runs had to ask again). */
+  requestsPerPhoto: number;
   totals: {
     imageTokens: number;
     promptTokens: number;
@@ -57,7 +65,11 @@ export interface DryRunEstimate {
 /** Estimates a run from image headers alone: no pixel decode, no network, no key. */
 export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimate> {
   const family = familyFor(opts.model);
-  const expectedOutputTokens = Math.min(opts.maxTokens, Math.round(opts.historyOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS));
+  const expectedOutputTokens = expectedOutput({
+    maxTokens: opts.maxTokens,
+    ...(opts.historyOutputTokens === undefined ? {} : { history: opts.historyOutputTokens }),
+    ...(opts.reasoningTokens === undefined ? {} : { reasoningTokens: opts.reasoningTokens }),
+  });
   const limit = pLimit(16);
   const photos = await Promise.all(
     opts.photos.map((photo) =>
@@ -70,7 +82,7 @@ export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimat
           const prompt = typeof opts.prompt === 'string' ? opts.prompt : opts.prompt(photo);
           const est = estimatePhoto({
             price: opts.price, family, width: sent.width, height: sent.height, promptText: prompt,
-            expectedOutputTokens, maxTokens: opts.maxTokens,
+            expectedOutputTokens, maxTokens: opts.maxTokens, requests: opts.historyRequestsPerPhoto ?? 1,
           });
           return { file: photo.file, path: photo.path, width: header.width, height: header.height, sentWidth: sent.width, sentHeight: sent.height, ...est };
         } catch (err) {
@@ -104,6 +116,8 @@ export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimat
     unreadable: photos.length - readable,
     expectedOutputTokens,
     expectedOutputSource: opts.historyOutputTokens === undefined ? 'default' : 'history',
+    expectedReasoningTokens: opts.historyOutputTokens === undefined ? (opts.reasoningTokens ?? 0) : 0,
+    requestsPerPhoto: opts.historyRequestsPerPhoto ?? 1,
     totals: {
       imageTokens,
       promptTokens,

@@ -37,7 +37,9 @@ export class ImageError extends PhotobatchError {
  * Why a run stopped early in a way a re-run of the same command resumes from:
  * key rejected, out of credits, budget reached, model unavailable, daily quota.
  */
-export type StopReason = 'auth' | 'out_of_credits' | 'budget' | 'model_unavailable' | 'daily_quota';
+export type StopReason =
+  | 'auth' | 'out_of_credits' | 'budget' | 'daily_budget' | 'model_unavailable' | 'daily_quota' | 'key_limit'
+  | 'workspace_budget' | 'guardrail' | 'region_blocked' | 'provider_settings' | 'rate_limited';
 
 export class RunStoppedError extends PhotobatchError {
   readonly reason: StopReason;

@@ -87,7 +87,10 @@ export async function reconcileCosts(opts: ReconcileOptions): Promise<ReconcileR
       attempts++;
       try {
         const data = await opts.client.getGeneration(r.generation_id, opts.signal ? { signal: opts.signal } : {});
-        const billed = typeof data.total_cost === 'number' && Number.isFinite(data.total_cost) ? data.total_cost : null;
+        const total = typeof data.total_cost === 'number' && Number.isFinite(data.total_cost) ? data.total_cost : null;
+        // BYOK: total_cost is OpenRouter's fee; the provider's charge is upstream_inference_cost (openrouter-api.md §7).
+        const upstream = data.is_byok === true && typeof data.upstream_inference_cost === 'number' ? data.upstream_inference_cost : 0;
+        const billed = total === null ? null : total + upstream;
         if (billed === null) return { ...base, status: 'unavailable', billed_cost_usd: null, diff_usd: null, attempts, error: 'the billing record has no total_cost' };
         const diff = inline === null ? null : billed - inline;
         const status: ReconcileStatus = diff !== null && Math.abs(diff) <= COST_TOLERANCE_USD ? 'matched' : 'differs';

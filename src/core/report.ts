@@ -1,4 +1,6 @@
 import type { ResultRecord } from './types.js';
+import type { SpendSummary } from './spend-caps.js';
+import { sameModel } from './model-names.js';
 
 export const COST_REPORT_FILE = 'cost-report.json';
 export const COST_CSV_FILE = 'cost-report.csv';
@@ -18,6 +20,10 @@ export interface CostReport {
     estimated: number | null;
     /** Answers whose usage.cost was missing (not included in `billed`). */
     unreported: number;
+    /** Part of `billed` paid for answers that were unusable (refusals, empty answers, failed validation). */
+    failed_billed?: number;
+    /** Bring-your-own-key answers: what the provider billed on your key (included in `billed`). */
+    byok_upstream?: number;
   };
   tokens: { prompt: number; completion: number };
   by_model: Record<string, ModelTotals>;
@@ -27,6 +33,8 @@ export interface CostReport {
   projection_usd: { photos_100: number | null; photos_1000: number | null };
   failures_by_kind: Record<string, number>;
   stopped?: { reason: string; message: string };
+  /** --max-cost / --max-cost-per-day: the caps and what is billed against them (folder total, today). */
+  budget?: SpendSummary;
   /** Everything results.jsonl holds for this output folder, across runs (latest record per photo). */
   all_runs?: { photos: number; ok: number; failed: number; billed_usd: number };
   generated_at: string;
@@ -42,6 +50,9 @@ export interface ReportInput {
   stopped?: { reason: string; message: string };
   /** Every record in results.jsonl (previous runs and this one), for the all-runs totals. */
   history?: readonly ResultRecord[];
+  /** The model the user asked for: answers from its dated snapshots are billed under this name. */
+  requestedModel?: string;
+  budget?: SpendSummary;
   now?: Date;
 }
 
@@ -55,20 +66,29 @@ export function buildReport(input: ReportInput): CostReport {
   let prompt = 0;
   let completion = 0;
   let paidPhotos = 0;
+  let failedBilled = 0;
+  let byokUpstream = 0;
   const byModel: Record<string, ModelTotals> = {};
   const failuresByKind: Record<string, number> = {};
+  const modelKey = (m: string | undefined) =>
+    m === undefined ? (input.requestedModel ?? 'unknown') : input.requestedModel && sameModel(input.requestedModel, m) ? input.requestedModel : m;
 
   for (const r of records) {
+    byokUpstream += r.usage?.upstream_cost_usd ?? 0;
     if (r.status === 'failed') {
       failed++;
       const kind = r.error?.kind ?? 'unknown';
       failuresByKind[kind] = (failuresByKind[kind] ?? 0) + 1;
-      // An answer thrown away (invalid_output) was still billed: the bill must say so.
+      // An answer thrown away (refused, empty, invalid_output) was still billed: the bill must say so.
       const cost = r.usage?.cost_usd;
       if (typeof cost === 'number' && cost !== 0) {
         billed += cost;
-        const totals = (byModel[r.model ?? 'unknown'] ??= { photos: 0, cost_usd: 0 });
+        failedBilled += cost;
+        if (estimated !== null) estimated = typeof r.estimated_cost_usd === 'number' ? estimated + r.estimated_cost_usd : null;
+        const totals = (byModel[modelKey(r.model)] ??= { photos: 0, cost_usd: 0 });
         totals.cost_usd += cost;
+      } else if (r.usage && cost === null) {
+        unreported++;
       }
       prompt += r.usage?.prompt_tokens ?? 0;
       completion += r.usage?.completion_tokens ?? 0;
@@ -88,8 +108,7 @@ export function buildReport(input: ReportInput): CostReport {
     if (estimated !== null && r.duplicate_of === undefined) {
       estimated = typeof r.estimated_cost_usd === 'number' ? estimated + r.estimated_cost_usd : null;
     }
-    const model = r.model ?? 'unknown';
-    const totals = (byModel[model] ??= { photos: 0, cost_usd: 0 });
+    const totals = (byModel[modelKey(r.model)] ??= { photos: 0, cost_usd: 0 });
     totals.photos++;
     totals.cost_usd += typeof cost === 'number' ? cost : 0;
   }
@@ -97,7 +116,11 @@ export function buildReport(input: ReportInput): CostReport {
   const perPhoto = paidPhotos > 0 ? billed / paidPhotos : null;
   const report: CostReport = {
     photos: { total: input.total, ok, failed, skipped: input.skipped, pending: Math.max(0, input.total - ok - failed - input.skipped) },
-    cost_usd: { billed: roundUsd(billed), estimated: estimated === null ? null : roundUsd(estimated), unreported },
+    cost_usd: {
+      billed: roundUsd(billed), estimated: estimated === null ? null : roundUsd(estimated), unreported,
+      ...(failedBilled > 0 ? { failed_billed: roundUsd(failedBilled) } : {}),
+      ...(byokUpstream > 0 ? { byok_upstream: roundUsd(byokUpstream) } : {}),
+    },
     tokens: { prompt, completion },
     by_model: Object.fromEntries(Object.entries(byModel).map(([m, t]) => [m, { photos: t.photos, cost_usd: roundUsd(t.cost_usd) }])),
     elapsed_ms: Math.round(input.elapsedMs),
@@ -110,6 +133,7 @@ export function buildReport(input: ReportInput): CostReport {
     generated_at: (input.now ?? new Date()).toISOString(),
   };
   if (input.stopped) report.stopped = input.stopped;
+  if (input.budget) report.budget = roundSummary(input.budget);
   if (input.history) report.all_runs = summarizeHistory(input.history);
   return report;
 }
@@ -134,6 +158,12 @@ export function summarizeHistory(history: readonly ResultRecord[]): NonNullable<
   const latest = latestByPath(history);
   const ok = latest.filter((r) => r.status === 'ok').length;
   return { photos: latest.length, ok, failed: latest.length - ok, billed_usd: roundUsd(billed) };
+}
+
+function roundSummary(b: SpendSummary): SpendSummary {
+  return {
+    ...b, spent_usd: roundUsd(b.spent_usd), ...(b.day_spent_usd === undefined ? {} : { day_spent_usd: roundUsd(b.day_spent_usd) }),
+  };
 }
 
 /** Costs are tiny fractions of a dollar; keep 10 decimals so sums stay exact to what the API sent. */

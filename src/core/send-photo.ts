@@ -5,21 +5,26 @@ import type { ChatSuccess } from './openrouter/client.js';
 import type { Sender } from './openrouter/sender.js';
 import type { PreparedPhoto } from './images/prepare.js';
 import type { FamilyInfo } from './pricing/image-tokens.js';
-import { DEFAULT_EXPECTED_OUTPUT_TOKENS, estimatePhoto, type PhotoEstimate } from './pricing/estimate.js';
+import { estimatePhoto, expectedOutputTokens as expectedOutput, type PhotoEstimate } from './pricing/estimate.js';
 import type { ModelPrice } from './pricing/prices.js';
 import type { ParseResult } from './presets.js';
-import type { Budget } from './budget.js';
+import type { SpendCaps } from './spend-caps.js';
 import { buildChatBody } from './request-body.js';
+import { addUsage, hasBilling, zeroUsage } from './openrouter/usage.js';
 
 export interface SendContext {
   sender: Sender;
-  budget: Budget | undefined;
+  budget: SpendCaps | undefined;
   family: FamilyInfo;
   price: ModelPrice | undefined;
   model: string;
   fallbackModels: readonly string[];
   maxTokens: number;
   expectedOutputTokens: number | undefined;
+  /** Reasoning tokens expected per answer when no history says otherwise. */
+  reasoningTokens?: number;
+  /** Billed answers per photo seen in history. */
+  expectedRequests?: number;
   requestExtra: Record<string, unknown> | undefined;
   parse: (raw: string) => ParseResult;
   signal: AbortSignal;
@@ -29,7 +34,7 @@ export interface SendContext {
 
 export type SendOutcome =
   | { status: 'ok'; result: ChatSuccess; parsed: Extract<ParseResult, { ok: true }>; usage: Usage; attempts: number; prepared: PreparedPhoto; estimate: PhotoEstimate }
-  | { status: 'failed'; error: RecordError; attempts: number; prepared: PreparedPhoto; usage?: Usage; raw?: string; model?: string }
+  | { status: 'failed'; error: RecordError; attempts: number; prepared: PreparedPhoto; usage?: Usage; raw?: string; model?: string; estimate?: PhotoEstimate }
   | { status: 'not_started' };
 
 /**
@@ -48,23 +53,32 @@ export async function sendPhoto(
   let attempts = 0;
   let shrunk = false;
   let reasked = false;
-  const spent: Usage = { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 };
+  const spent: Usage = zeroUsage();
+  let billedModel: string | undefined;
+  let lastRaw: string | undefined;
+  let lastEstimate: PhotoEstimate | undefined;
 
   for (;;) {
-    // A photo without a kept answer is not recorded: the re-run sends it again.
-    if (ctx.isStopped()) return { status: 'not_started' };
+    // A photo without a kept answer is not recorded: the re-run sends it again. One whose first answer was billed
+    // (then failed validation) is recorded, so the bill and the budget of the next run still see that money.
+    if (ctx.isStopped()) return unaskedAgain();
     const estimate = estimatePhoto({
       price: ctx.price, family: ctx.family, width: prepared.width, height: prepared.height, promptText: prompt,
-      expectedOutputTokens: Math.min(ctx.maxTokens, ctx.expectedOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS), maxTokens: ctx.maxTokens,
+      expectedOutputTokens: expectedOutput({
+        maxTokens: ctx.maxTokens, ...(ctx.expectedOutputTokens === undefined ? {} : { history: ctx.expectedOutputTokens }),
+        ...(ctx.reasoningTokens === undefined ? {} : { reasoningTokens: ctx.reasoningTokens }),
+      }),
+      maxTokens: ctx.maxTokens, requests: ctx.expectedRequests ?? 1,
     });
+    lastEstimate ??= estimate;
     const reservation = ctx.budget ? await ctx.budget.reserve(estimate.worstUsd ?? Number.POSITIVE_INFINITY, ctx.signal) : undefined;
     if (ctx.budget && !reservation) {
-      ctx.stop('budget', 'Budget reached; re-run with a higher --max-cost to continue');
-      return { status: 'not_started' };
+      ctx.stop(ctx.budget.stopReason, ctx.budget.stopMessage());
+      return unaskedAgain();
     }
     if (ctx.isStopped()) {
       if (reservation) ctx.budget!.release(reservation);
-      return { status: 'not_started' };
+      return unaskedAgain();
     }
     const body = buildChatBody(
       { model: ctx.model, fallbackModels: ctx.fallbackModels, maxTokens: ctx.maxTokens, ...(ctx.requestExtra ? { extra: ctx.requestExtra } : {}) },
@@ -76,12 +90,22 @@ export async function sendPhoto(
       const sent = await ctx.sender.send(body, { signal: ctx.signal });
       attempts += sent.attempts;
       result = sent.result;
-      if (reservation) ctx.budget!.settle(reservation, result.usage.cost_usd);
+      if (sent.failedUsage) addUsage(spent, sent.failedUsage);
+      if (reservation) ctx.budget!.settle(reservation, sumCost(result.usage, sent.failedUsage));
     } catch (err) {
-      if (reservation) ctx.budget!.release(reservation);
+      // A failed answer can still have been billed (a refusal, an empty answer after reasoning): it is spent.
+      const billed = err instanceof ApiError && err.usage && hasBilling(err.usage) ? err.usage : undefined;
+      if (reservation) {
+        if (billed) ctx.budget!.settle(reservation, billed.cost_usd);
+        else ctx.budget!.release(reservation);
+      }
       if (!(err instanceof ApiError)) throw err;
+      if (billed) {
+        addUsage(spent, billed);
+        billedModel = err.model ?? billedModel;
+      }
       attempts += err.attempts ?? 1;
-      if (err.kind === 'interrupted') return { status: 'not_started' };
+      if (err.kind === 'interrupted' && !hasBilling(spent)) return { status: 'not_started' };
       if (!shrunk && (err.kind === 'too_large' || err.kind === 'invalid_image')) {
         shrunk = true;
         const smaller = await shrink(prepared);
@@ -91,30 +115,43 @@ export async function sendPhoto(
         }
       }
       if (err.action === 'stop_run' && err.stopReason) ctx.stop(err.stopReason, err.message);
-      return failed(err.kind, err.status, err.message);
+      return { ...failed(err.kind, err.status, err.message), ...(billedModel ? { model: billedModel } : {}) };
     }
 
     addUsage(spent, result.usage);
+    billedModel = result.model;
     const parsed = ctx.parse(result.content);
     if (parsed.ok) return { status: 'ok', result, parsed, usage: spent, attempts, prepared, estimate };
     if (!reasked) {
       reasked = true;
+      lastRaw = result.content;
       continue;
     }
     return { ...failed('invalid_output', null, `The answer did not match the expected format twice (${parsed.message}); the raw text is kept in raw_output`), raw: result.content, model: result.model };
+  }
+
+  function unaskedAgain(): SendOutcome {
+    if (!hasBilling(spent)) return { status: 'not_started' };
+    return {
+      ...failed('invalid_output', null, 'The answer did not match the expected format and the run stopped before asking again; the raw text is kept in raw_output'),
+      ...(lastRaw === undefined ? {} : { raw: lastRaw }), ...(billedModel ? { model: billedModel } : {}),
+    };
   }
 
   function failed(kind: RecordError['kind'], status: number | null, message: string): Extract<SendOutcome, { status: 'failed' }> {
     const outcome: Extract<SendOutcome, { status: 'failed' }> = {
       status: 'failed', attempts, prepared, error: { kind, http_status: status, message: message.replace(/\s+/g, ' ').trim() },
     };
-    if (spent.prompt_tokens > 0 || spent.cost_usd !== 0) outcome.usage = spent;
+    if (hasBilling(spent)) {
+      outcome.usage = spent;
+      // A billed failure is part of the bill, so its estimate belongs next to it (estimate vs bill stays honest).
+      if (lastEstimate) outcome.estimate = lastEstimate;
+    }
     return outcome;
   }
 }
 
-function addUsage(into: Usage, u: Usage): void {
-  into.prompt_tokens += u.prompt_tokens;
-  into.completion_tokens += u.completion_tokens;
-  into.cost_usd = into.cost_usd === null || u.cost_usd === null ? null : into.cost_usd + u.cost_usd;
+function sumCost(u: Usage, extra: Usage | undefined): number | null {
+  if (!extra) return u.cost_usd;
+  return u.cost_usd === null || extra.cost_usd === null ? null : u.cost_usd + extra.cost_usd;
 }

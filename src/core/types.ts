@@ -9,6 +9,12 @@ export type ErrorKind =
   | 'out_of_credits'
   | 'auth'
   | 'moderation'
+  | 'refused'
+  | 'key_limit'
+  | 'workspace_budget'
+  | 'guardrail'
+  | 'region_blocked'
+  | 'provider_settings'
   | 'bad_request'
   | 'model_unavailable'
   | 'timeout'
@@ -32,8 +38,20 @@ export interface PhotoRef {
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
-  /** USD as billed by OpenRouter (`usage.cost`); null when the API did not report it. */
+  /**
+   * USD this answer really cost: OpenRouter's `usage.cost`, plus for bring-your-own-key answers the provider's
+   * `cost_details.upstream_inference_cost` (openrouter-api.md §2.2). null when the API did not report it.
+   */
   cost_usd: number | null;
+  /** Part of completion_tokens spent on reasoning (billed as output). */
+  reasoning_tokens?: number;
+  /** What OpenRouter took from the credits (`usage.cost`), when it differs from cost_usd (BYOK). */
+  openrouter_cost_usd?: number;
+  /** What the provider billed on your own key (`cost_details.upstream_inference_cost`), BYOK only. */
+  upstream_cost_usd?: number;
+  is_byok?: boolean;
+  /** Billed answers summed here (a re-ask after an unusable answer makes 2). */
+  requests?: number;
 }
 
 export interface RecordError {

@@ -21,7 +21,7 @@ const PRICE = parseModelPrice(LISTED);
 const COMPLETION_TOKENS = 60;
 const MAX_TOKENS = 100;
 const GEMINI_25_IMAGE_TOKENS = 258;
-const STOP_MESSAGE = /budget reached after (\d+) photos; re-run with a higher --max-cost to continue/i;
+const STOP_MESSAGE = /budget reached after (\d+) photos?: \$[\d.]+ of --max-cost \$[\d.]+ is billed into this folder \(all runs\)\. --max-cost caps the folder.s total, so re-run with a higher --max-cost to continue/i;
 
 const promptText = (req: FakeRequest): string => req.body?.messages?.[0]?.content?.[0]?.text ?? '';
 const promptTokens = (req: FakeRequest) => estimateTextTokens(promptText(req)) + GEMINI_25_IMAGE_TOKENS;

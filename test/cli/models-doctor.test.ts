@@ -120,14 +120,15 @@ describe('photobatch models', () => {
     server = await startFakeOpenRouter({ models: FAKE_MODELS });
     const cache = await tempDir('photobatch-xdg-');
     await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
-    const offline = await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: CLOSED } });
-    expect(offline.stderr).toMatch(/Prices: cached on \d{4}-\d\d-\d\d/);
-    expect(JSON.parse(offline.stdout)).toHaveLength(4);
-
     const fetches = () => server!.requests.filter((r) => r.path.startsWith('/api/v1/models')).length;
     expect(fetches()).toBe(1);
-    await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
+    const cached = await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
     expect(fetches()).toBe(1);
+    expect(cached.stderr).toMatch(/Prices: cached on \d{4}-\d\d-\d\d/);
+    expect(JSON.parse(cached.stdout)).toHaveLength(4);
+    // The cache is keyed by base URL: another server never gets these prices.
+    const other = await models({ json: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: CLOSED } });
+    expect(other.stderr).not.toMatch(/Prices: cached/);
     const refreshed = await models({ json: true, refresh: true }, { env: { XDG_CACHE_HOME: cache, OPENROUTER_BASE_URL: server.url } });
     expect(fetches()).toBe(2);
     expect(refreshed.stderr).toMatch(/Prices: live/);

@@ -33,7 +33,8 @@ export interface FakeRequest {
 
 export type FakeFault =
   | '429' | '429-reset-header' | '402-credits' | '402-inflight' | '500' | '502' | '503' | '504' | '524' | '529' | '408'
-  | 'drop' | 'non-json' | '200-error' | '200-choice-error' | 'empty' | 'slow';
+  | 'drop' | 'non-json' | '200-error' | '200-choice-error' | 'empty' | 'slow'
+  | 'refusal' | 'length-empty' | '429-body-only' | '403-key-limit' | '403-region' | '404-no-allowed-providers';
 
 export interface FakeOptions {
   latencyMs?: number;
@@ -44,6 +45,10 @@ export interface FakeOptions {
   cost?: (req: FakeRequest) => number;
   promptTokens?: (req: FakeRequest) => number;
   completionTokens?: number;
+  /** Reasoning tokens per answer (part of completion_tokens, billed as output); none by default. */
+  reasoningTokens?: (req: FakeRequest) => number;
+  /** Answer as bring-your-own-key: usage.cost 0 (no fee), the charge in cost_details.upstream_inference_cost. */
+  byok?: boolean;
   content?: (req: FakeRequest) => string;
   /** Scripted reply per chat request; undefined → rate limit, random fault or default success. */
   handler?: (req: FakeRequest) => FakeReply | undefined | Promise<FakeReply | undefined>;
@@ -77,7 +82,7 @@ export interface FakeServer {
   /** Chat requests being handled right now, and the most ever at once. */
   inFlight: number;
   maxInFlight: number;
-  /** Successful generations answered (what a real account would be charged for). */
+  /** Answers a real account would be charged for: successes, and scripted answers whose usage carries a cost. */
   billed: { id: string; cost: number; model: string }[];
   reset(): void;
   close(): Promise<void>;
@@ -87,6 +92,49 @@ const err = (code: number, message: string, metadata?: Record<string, unknown>) 
   error: { code, message, ...(metadata ? { metadata } : {}) },
   user_id: 'user_fake',
 });
+
+/** `usage` as OpenRouter writes it (openrouter-api.md §2.2): BYOK answers carry cost 0 and the upstream charge. */
+export function usageBody(prompt: number, completion: number, reasoning: number, cost: number, byok = false) {
+  return {
+    prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, audio_tokens: 0, video_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, image_tokens: 0, audio_tokens: 0 },
+    cost: byok ? 0 : cost, is_byok: byok,
+    cost_details: { upstream_inference_cost: cost, upstream_inference_prompt_cost: null, upstream_inference_completions_cost: null },
+  };
+}
+
+/** A 200 chat answer with the given message, finish reason and usage (billed shapes that carry no caption). */
+export function answerReply(req: FakeRequest, a: { message: Record<string, unknown>; finish: string | null; usage: unknown; model?: string }): FakeReply {
+  return {
+    status: 200,
+    body: {
+      id: `gen-${a.finish ?? 'null'}-${req.n}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000),
+      model: a.model ?? req.body?.model ?? 'fake/model', provider: 'FakeProvider', system_fingerprint: null,
+      choices: [{ index: 0, finish_reason: a.finish, native_finish_reason: a.finish, message: { role: 'assistant', refusal: null, reasoning: null, ...a.message } }],
+      usage: a.usage,
+    },
+  };
+}
+
+/** Billed answers that are not captions (openrouter-api.md §2.3). */
+export const billedReplies = {
+  /** `message.refusal` with content null: billed. */
+  refusal: (req: FakeRequest, prompt: number, completion: number, cost: number): FakeReply =>
+    answerReply(req, { message: { content: null, refusal: "I can't help with describing this image." }, finish: 'stop', usage: usageBody(prompt, completion, 0, cost) }),
+  /** Reasoning used all of max_tokens, content "": billed. */
+  reasoningExhausted: (req: FakeRequest, prompt: number, cost: number): FakeReply => {
+    const maxTokens = Number(req.body?.max_tokens) || 512;
+    return answerReply(req, { message: { content: '', reasoning: 'Thinking about the photo…' }, finish: 'length', usage: usageBody(prompt, maxTokens, maxTokens, cost) });
+  },
+  /** Empty while a model warms up: no tokens, no finish reason: free. */
+  freeEmpty: (req: FakeRequest): FakeReply => answerReply(req, { message: { content: '' }, finish: null, usage: usageBody(0, 0, 0, 0) }),
+};
+
+/** The reply recorded in a fixture file of test/fixtures/openrouter/. */
+export function fixtureReply(fx: { status: number; headers?: Record<string, string>; body: unknown }): FakeReply {
+  return { status: fx.status, ...(fx.headers && Object.keys(fx.headers).length > 0 ? { headers: fx.headers } : {}), body: fx.body };
+}
 
 /** Error replies beyond the fault list, in the documented envelopes. */
 export const errorReplies = {
@@ -117,6 +165,34 @@ export const errorReplies = {
       }),
     };
   },
+  /** 403 per-key cap as real bodies carry it: the message only. */
+  keyLimit403: (period: 'daily' | 'total' = 'daily'): FakeReply => ({
+    status: 403, body: err(403, `Key limit exceeded (${period} limit). Manage it using https://openrouter.ai/settings/keys`),
+  }),
+  workspaceBudget: (): FakeReply => ({ status: 403, body: err(403, 'Workspace monthly budget of $500.00 exceeded. Contact your org admin.') }),
+  guardrailBudget: (): FakeReply => ({ status: 403, body: err(403, 'Guardrail budget exceeded', { limit_source: 'openrouter_guardrail_budget' }) }),
+  guardrailContent: (): FakeReply => ({
+    status: 403, body: err(403, 'Request blocked: prompt injection patterns detected', { patterns: ['ignore previous instructions'] }),
+  }),
+  regionBlock: (): FakeReply => ({
+    status: 403,
+    body: err(403, 'Provider returned error', {
+      raw: { __kind: 'OK', data: '{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported","param":null,"type":"request_forbidden"}}' },
+      provider_name: 'OpenAI',
+    }),
+  }),
+  noAllowedProviders: (): FakeReply => ({
+    status: 404,
+    body: err(404, 'No allowed providers are available for the selected model.', { available_providers: ['google-vertex', 'google-ai-studio'], requested_providers: ['anthropic'] }),
+  }),
+  /** 429 whose wait hint is only in the body, as one real client logged it. */
+  bodyOnlyRetryAfter: (seconds: number): FakeReply => ({
+    status: 429,
+    body: err(429, 'Provider returned error', {
+      raw: 'fake/model is temporarily rate-limited upstream. Please retry shortly, or add your own key to accumulate your rate limits: https://openrouter.ai/settings/integrations',
+      provider_name: 'Venice', is_byok: false, retry_after_seconds: seconds, retry_after_seconds_raw: seconds - 0.993, headers: { 'Retry-After': String(seconds) },
+    }),
+  }),
   imageError: (errorType = 'invalid_image', status = 400): FakeReply => ({
     status, body: err(status, 'Provider could not process the image', { error_type: errorType }),
   }),
@@ -200,6 +276,13 @@ export const faultReplies: Record<FakeFault, (req: FakeRequest) => FakeReply> = 
     },
   }),
   slow: () => ({ delayMs: 2000 }),
+  // Billed answers without a caption, and the real-world error shapes (openrouter-api.md §2.3, §4).
+  refusal: (req) => billedReplies.refusal(req, 1000, 12, 0.0001),
+  'length-empty': (req) => billedReplies.reasoningExhausted(req, 1000, 0.0002),
+  '429-body-only': () => errorReplies.bodyOnlyRetryAfter(1),
+  '403-key-limit': () => errorReplies.keyLimit403('daily'),
+  '403-region': () => errorReplies.regionBlock(),
+  '404-no-allowed-providers': () => errorReplies.noAllowedProviders(),
 };
 
 const DEFAULT_KEY = {
@@ -235,7 +318,8 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     const model = opts.model ?? req.body?.model ?? req.body?.models?.[0] ?? 'fake/model';
     const id = `gen-${Date.now()}-${req.n}-${Math.floor(random() * 1e6)}`;
     const prompt = opts.promptTokens?.(req) ?? 1000;
-    const completion = Math.min(opts.completionTokens ?? 20, Number(req.body?.max_tokens) || Number.POSITIVE_INFINITY);
+    const reasoning = opts.reasoningTokens?.(req) ?? 0;
+    const completion = Math.min((opts.completionTokens ?? 20) + reasoning, Number(req.body?.max_tokens) || Number.POSITIVE_INFINITY);
     const flexServed = opts.flex !== undefined && req.body?.service_tier === 'flex';
     const cost = (opts.cost?.(req) ?? 0.0001) * (flexServed ? (opts.flex?.ratio ?? 0.5) : 1);
     const content = opts.content?.(req) ?? `A caption for request ${req.n}`;
@@ -247,11 +331,7 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
         id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, provider: 'FakeProvider', system_fingerprint: null,
         ...(opts.flex ? { service_tier: flexServed ? 'flex' : 'default' } : {}),
         choices: [{ index: 0, finish_reason: 'stop', native_finish_reason: 'stop', message: { role: 'assistant', content, refusal: null, reasoning: null } }],
-        usage: {
-          prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion,
-          prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, image_tokens: 0 },
-          cost, is_byok: false,
-        },
+        usage: usageBody(prompt, completion, Math.min(reasoning, completion), cost, opts.byok === true),
       },
     };
   };
@@ -271,6 +351,16 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     return { status: 429, headers, body: err(429, `Rate limit exceeded: limit_rpm/${model}`, { headers, provider_name: null }) };
   };
 
+  /** A scripted answer that carries a charge (a billed refusal, an empty answer after reasoning, BYOK) is billed too. */
+  function chargeScripted(body: unknown) {
+    const b = body as { id?: unknown; model?: unknown; usage?: { cost?: unknown; is_byok?: unknown; cost_details?: { upstream_inference_cost?: unknown } } } | null;
+    const u = b?.usage;
+    if (!u) return;
+    const fee = typeof u.cost === 'number' ? u.cost : 0;
+    const upstream = u.is_byok === true && typeof u.cost_details?.upstream_inference_cost === 'number' ? u.cost_details.upstream_inference_cost : 0;
+    if (fee + upstream > 0) state.billed.push({ id: String(b?.id ?? ''), cost: fee + upstream, model: String(b?.model ?? '') });
+  }
+
   async function reply(res: http.ServerResponse, r: FakeReply, fallback: () => { headers?: Record<string, string>; body: unknown }) {
     if (r.delayMs) await wait(r.delayMs);
     if (closed || res.destroyed) return;
@@ -278,7 +368,10 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     if (r.hang) return;
     const status = r.status ?? 200;
     if (r.rawBody !== undefined) return send(res, status, undefined, { 'content-type': 'text/plain', ...r.headers }, r.rawBody);
-    if (r.body !== undefined) return send(res, status, r.body, r.headers);
+    if (r.body !== undefined) {
+      chargeScripted(r.body);
+      return send(res, status, r.body, r.headers);
+    }
     if (status >= 300) return send(res, status, err(status, http.STATUS_CODES[status] ?? 'Error'), r.headers);
     const ok = fallback();
     send(res, status, ok.body, { ...ok.headers, ...r.headers });

@@ -37,7 +37,7 @@ export async function modelsCommand(flags: ModelsFlags, io: CliIO): Promise<numb
   const client = new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: MODELS_TIMEOUT_MS });
   let prices: PriceTable;
   try {
-    prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env, ...(flags.refresh ? { refresh: true } : {}) });
+    prices = await loadPrices({ fetchModels: () => client.listModels(), env: io.env, baseURL: config.baseURL, ...(flags.refresh ? { refresh: true } : {}) });
   } finally {
     await client.close();
   }

@@ -34,17 +34,24 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
   const stats = historyStats(history, opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
+  const historyEstimate = {
+    ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+    ...(stats.requestsPerPhoto === undefined ? {} : { historyRequestsPerPhoto: stats.requestsPerPhoto }),
+  };
 
   if (opts.dryRun) {
-    const prices = await loadPrices({ offline: true, env: io.env });
+    const prices = await loadPrices({ offline: true, env: io.env, baseURL: opts.config.baseURL });
     const { estimateDryRun } = await import('../../core/dry-run.js');
     const { selfPrice } = await import('../../core/endpoints/self-price.js');
     const own = opts.endpoint.priceIn === undefined ? undefined : selfPrice(opts.config.model, opts.endpoint.priceIn, opts.endpoint.priceOut!);
+    const dryPrice = own ?? findPrice(prices.models, opts.config.model);
+    const { reasoningFor } = await import('../run-setup.js');
+    const reasoning = await reasoningFor(opts, dryPrice);
     const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
       estimateDryRun({
-        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: opts.maxTokens, maxEdge: opts.config.maxEdge,
-        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: own ?? findPrice(prices.models, opts.config.model),
-        ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
+        photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: reasoning.maxTokens, maxEdge: opts.config.maxEdge,
+        maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: dryPrice,
+        ...historyEstimate, reasoningTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0,
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
       }),
     );
@@ -54,7 +61,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
     if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, null, 2) + '\n');
     if (!opts.quiet) {
-      io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, opts, color));
+      if (reasoning.plan.note) io.stderr.write(s.dim(reasoning.plan.note) + '\n');
+      io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, { ...opts, maxTokens: reasoning.maxTokens }, color));
       const line = tierEstimateLine(opts.config.model, opts.endpoint.tier.tier, estimate.totals.expectedUsd);
       if (line) io.stderr.write(line + '\n');
     }
@@ -62,9 +70,12 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   }
 
   const { openRunEndpoint, batchSettings } = await import('../run-setup.js');
-  const { endpoint, openRouter, price, probeUsd } = await openRunEndpoint(opts, io, s);
+  const setup = await openRunEndpoint(opts, io, s);
+  const { endpoint, openRouter, price } = setup;
   const client = endpoint.client;
   try {
+    const classifyHelpers = await import('../../core/time-text.js');
+
     const sidecars = opts.sidecars.kinds.length === 0
       ? undefined
       : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
@@ -72,9 +83,24 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       const warnings: string[] = [];
+      // Without a progress bar a long wait still says what it waits for and until when (never a silent hang).
+      let announcedUntil = 0;
+      const announceWait = (event: import('../../core/batch.js').BatchEvent) => {
+        if (event.type !== 'sender') return;
+        const e = event.event;
+        const { clock, waitText } = classifyHelpers;
+        if (e.type === 'gate' && e.untilMs - Date.now() >= 10_000 && e.untilMs - announcedUntil >= 10_000) {
+          announcedUntil = e.untilMs;
+          io.stderr.write(s.dim(`Waiting ${waitText(e.untilMs - Date.now())} (${e.reason === 'in_flight_budget' ? 'in-flight credit budget' : 'rate limit'}); resuming at ${clock(e.untilMs)}.`) + '\n');
+        } else if (e.type === 'waiting_for_credits') {
+          io.stderr.write(s.dim(`Out of credits: waiting for a top-up at https://openrouter.ai/settings/credits${e.untilMs === undefined ? '' : ` until ${clock(e.untilMs)}, then stopping`}.`) + '\n');
+        } else if (e.type === 'credits_back') {
+          io.stderr.write(s.dim('Credits are back; going on.') + '\n');
+        }
+      };
       try {
         const result = await runBatch({
-          photos, ...batchSettings(opts, { endpoint, openRouter, price, probeUsd }, { expectedOutputTokens: stats.avgCompletionTokens }),
+          photos, ...batchSettings(opts, setup, stats),
           ...(sidecars ? { sidecars } : {}),
           stopSignal, abortSignal,
           onEvent: (event) => {
@@ -83,6 +109,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
               io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
             if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+            if (!progress && !opts.quiet) announceWait(event);
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
             if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
           },

@@ -57,7 +57,8 @@ export async function openEndpoint(req: EndpointRequest): Promise<Endpoint> {
     try {
       const key = await checkKey(client);
       if (key.warning) warnings.push(key.warning);
-      const prices = await loadPrices({ fetchModels: () => client.listModels(), env: req.env });
+      // Prices are cached per base URL: another server's list never stands in for OpenRouter's (issue 9).
+      const prices = await loadPrices({ fetchModels: () => client.listModels(), env: req.env, baseURL: req.baseURL });
       if (prices.warning) notes.push(prices.warning);
       return {
         server, client, prices, warnings, notes, apiKey, ...(key.info ? { keyInfo: key.info } : {}),

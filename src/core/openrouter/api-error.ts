@@ -1,11 +1,13 @@
 import { PhotobatchError } from '../errors.js';
-import type { ErrorKind } from '../types.js';
+import type { ErrorKind, Usage } from '../types.js';
 
 /** What the caller should do about a failed request. */
 export type FailureAction = 'retry' | 'wait' | 'fail_photo' | 'stop_run';
 
 /** The subset of run-stop reasons an API answer can cause (the budget stop is decided by the batch). */
-export type ApiStopReason = 'auth' | 'out_of_credits' | 'model_unavailable' | 'daily_quota';
+export type ApiStopReason =
+  | 'auth' | 'out_of_credits' | 'model_unavailable' | 'daily_quota' | 'key_limit' | 'workspace_budget' | 'guardrail'
+  | 'region_blocked' | 'provider_settings' | 'rate_limited';
 
 export interface ApiErrorInit {
   status: number | null;
@@ -17,6 +19,12 @@ export interface ApiErrorInit {
   affordableTokens?: number;
   errorType?: string;
   reasons?: string[];
+  /** Replacement models OpenRouter suggested (`availability.fallback_models`); shown, never used silently. */
+  fallbackModels?: string[];
+  /** What this failed answer was billed (refusals, empty answers after reasoning): it belongs in the bill. */
+  usage?: Usage;
+  /** The model that answered, for billed answers. */
+  model?: string;
   body?: unknown;
   cause?: unknown;
 }
@@ -35,6 +43,10 @@ export class ApiError extends PhotobatchError {
   readonly affordableTokens?: number;
   readonly errorType?: string;
   readonly reasons?: string[];
+  readonly fallbackModels?: string[];
+  /** Billed usage of the failed answer(s); the sender sums it over its attempts. */
+  usage?: Usage;
+  model?: string;
   readonly body?: unknown;
   /** HTTP attempts made for the request; set by the sender on its final error. */
   attempts?: number;
@@ -50,6 +62,9 @@ export class ApiError extends PhotobatchError {
     if (init.affordableTokens !== undefined) this.affordableTokens = init.affordableTokens;
     if (init.errorType !== undefined) this.errorType = init.errorType;
     if (init.reasons !== undefined) this.reasons = init.reasons;
+    if (init.fallbackModels !== undefined) this.fallbackModels = init.fallbackModels;
+    if (init.usage !== undefined) this.usage = init.usage;
+    if (init.model !== undefined) this.model = init.model;
     if (init.body !== undefined) this.body = init.body;
   }
 }

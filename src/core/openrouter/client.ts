@@ -1,8 +1,9 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Usage } from '../types.js';
 import { ApiError } from './api-error.js';
-import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError } from './classify.js';
+import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError, refusalError } from './classify.js';
 import { scrubSecrets } from './redact.js';
+import { isDocumentedFree, parseUsage } from './usage.js';
 import type { HeaderBag } from './retry-delay.js';
 import { classifyServerSpecific } from '../endpoints/server-errors.js';
 
@@ -132,8 +133,15 @@ export class OpenRouterClient {
     const requested = body.model || body.models?.[0];
     const ans = await this.#call('POST', '/chat/completions', body, opts.signal);
     const json = rec(ans.json);
+    const answered = json && typeof json.model === 'string' && json.model !== '' ? json.model : (requested ?? '');
     if (ans.status < 200 || ans.status >= 300 || !json || findBodyError(json) || typeof json.error === 'string') {
-      throw this.#fail(ans, requested, 'chat');
+      const err = this.#fail(ans, requested, 'chat');
+      // An in-body error can still carry usage; count what it says was charged (finish "error" is free, §2.3).
+      if (json?.usage !== undefined) {
+        err.usage = parseUsage(json.usage, { free: true });
+        err.model = answered;
+      }
+      throw err;
     }
     const choice = rec(Array.isArray(json.choices) ? json.choices[0] : undefined);
     const message = rec(choice?.message);
@@ -142,19 +150,28 @@ export class OpenRouterClient {
       .map((img) => rec(rec(img)?.image_url)?.url)
       .filter((url): url is string => typeof url === 'string' && url !== '');
     const finishReason = typeof choice?.finish_reason === 'string' ? choice.finish_reason : null;
-    if (content.trim() === '' && images.length === 0) throw emptyResponseError(finishReason, json);
-    const usage = rec(json.usage);
+    const completionTokens = num(rec(json.usage)?.completion_tokens) ?? 0;
+    const usage = parseUsage(json.usage, { free: isDocumentedFree(completionTokens, finishReason) });
+    const refusal = typeof message?.refusal === 'string' ? message.refusal.trim() : '';
+    if (refusal !== '') throw refusalError(refusal, usage, answered, json);
+    if (content.trim() === '' && images.length === 0) {
+      const err = emptyResponseError(finishReason, json, usage);
+      err.model = answered;
+      throw err;
+    }
     const headerId = ans.headers['x-generation-id'];
-    const promptTokens = num(usage?.prompt_tokens) ?? 0;
-    const completionTokens = num(usage?.completion_tokens) ?? 0;
-    const inline = num(usage?.cost);
-    const fallback = inline === null ? (this.#costFallback?.({ headers: ans.headers, promptTokens, completionTokens }) ?? null) : null;
+    const inline = num(rec(json.usage)?.cost);
+    // Servers without usage.cost (LiteLLM's header, local servers at --price-in/out): the endpoint's own figure.
+    const fallback = inline === null
+      ? (this.#costFallback?.({ headers: ans.headers, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }) ?? null)
+      : null;
+    if (inline === null && fallback) usage.cost_usd = fallback.usd;
     return {
       id: typeof json.id === 'string' ? json.id : typeof headerId === 'string' ? headerId : '',
-      model: typeof json.model === 'string' && json.model !== '' ? json.model : (requested ?? ''),
+      model: answered,
       content,
       finishReason,
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, cost_usd: inline ?? fallback?.usd ?? null },
+      usage,
       images,
       serviceTier: typeof json.service_tier === 'string' ? json.service_tier : null,
       ...(inline !== null ? { costSource: 'usage' as const } : fallback ? { costSource: fallback.source } : {}),

@@ -51,7 +51,8 @@ export function rateLimitResetAt(headers: HeaderBag | undefined, error: unknown)
 
 /**
  * The wait the server asked for, in ms, or null: `retry-after-ms`, then `Retry-After`, then
- * `error.availability.retry_after` (seconds), then X-RateLimit-Reset (epoch ms) minus now.
+ * `error.availability.retry_after` (seconds), then the body-only `metadata.retry_after_seconds` and
+ * `metadata.headers["Retry-After"]`, then X-RateLimit-Reset (epoch ms) minus now.
  */
 export function serverDelayHintMs(input: { headers?: HeaderBag; error?: unknown; now: number }): number | null {
   const { headers, error, now } = input;
@@ -64,6 +65,13 @@ export function serverDelayHintMs(input: { headers?: HeaderBag; error?: unknown;
   const seconds = availability?.retry_after;
   if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
   if (typeof seconds === 'string' && /^\d+(\.\d+)?$/.test(seconds)) return Math.round(Number(seconds) * 1000);
+  // Hints carried only in the body (openrouter-api.md §4.6): metadata.retry_after_seconds, then metadata.headers.
+  const meta = asRecord(err?.metadata);
+  const bodySeconds = meta?.retry_after_seconds;
+  if (typeof bodySeconds === 'number' && Number.isFinite(bodySeconds) && bodySeconds >= 0) return Math.round(bodySeconds * 1000);
+  const bodyHeaders = asRecord(meta?.headers) as HeaderBag | undefined;
+  const bodyRetryAfter = parseRetryAfter(headerValue(bodyHeaders, 'retry-after'), now);
+  if (bodyRetryAfter !== null) return bodyRetryAfter;
   const resetAt = rateLimitResetAt(headers, error);
   return resetAt === null ? null : Math.max(0, resetAt - now);
 }

@@ -3,6 +3,8 @@ import { ApiError, interruptedError } from './api-error.js';
 import type { ChatBody, ChatSuccess, OpenRouterClient } from './client.js';
 import { FlowControl, type SleepFn, type Ticket } from './flow-control.js';
 import { retryDelayMs } from './retry-delay.js';
+import { addUsage, zeroUsage } from './usage.js';
+import type { Usage } from '../types.js';
 
 export interface SenderOptions {
   client: Pick<OpenRouterClient, 'chatCompletion'>;
@@ -18,6 +20,8 @@ export interface SenderOptions {
   random?: () => number;
   /** Resolves true when credits are back. Called once for all requests that ran out together. */
   waitForCredits?: (err: ApiError, signal?: AbortSignal) => Promise<boolean>;
+  /** When the credit wait gives up (epoch ms), for the progress line. */
+  creditDeadline?: () => number | undefined;
   onEvent?: (e: SenderEvent) => void;
 }
 
@@ -25,7 +29,7 @@ export type SenderEvent =
   | { type: 'retry'; kind: ErrorKind; status: number | null; delayMs: number; attempt: number }
   | { type: 'gate'; untilMs: number; reason: string }
   | { type: 'concurrency'; limit: number }
-  | { type: 'waiting_for_credits' }
+  | { type: 'waiting_for_credits'; untilMs?: number }
   | { type: 'credits_back' };
 
 export interface SendResult {
@@ -34,6 +38,8 @@ export interface SendResult {
   attempts: number;
   /** max_tokens of the successful attempt (lower than requested after an affordability retry). */
   maxTokensUsed: number;
+  /** Billed usage of earlier attempts that failed (rare: billed failures are not retried), for the bill. */
+  failedUsage?: Usage;
 }
 
 export interface Sender {
@@ -94,7 +100,8 @@ export function createSender(opts: SenderOptions): Sender {
    */
   async function awaitCredits(err: ApiError, signal: AbortSignal | undefined): Promise<boolean> {
     if (!credits) {
-      emit({ type: 'waiting_for_credits' });
+      const untilMs = opts.creditDeadline?.();
+      emit({ type: 'waiting_for_credits', ...(untilMs === undefined ? {} : { untilMs }) });
       const stop = new AbortController();
       const wait = { stop, waiters: 0, promise: Promise.resolve(false) };
       wait.promise = opts.waitForCredits!(err, AbortSignal.any([flow.stopSignal, stop.signal]))
@@ -128,8 +135,15 @@ export function createSender(opts: SenderOptions): Sender {
     let waits = 0;
     let maxTokens = body.max_tokens;
     let shrunk = false;
+    // Every billed answer belongs in the bill, including those of attempts that were retried.
+    let failedUsage: Usage | undefined;
+    let failedModel: string | undefined;
     const final = (err: ApiError): ApiError => {
       err.attempts = attempts;
+      if (failedUsage) {
+        err.usage = failedUsage;
+        if (failedModel !== undefined && err.model === undefined) err.model = failedModel;
+      }
       return err;
     };
 
@@ -146,13 +160,17 @@ export function createSender(opts: SenderOptions): Sender {
         const attemptBody = maxTokens === body.max_tokens ? body : { ...body, max_tokens: maxTokens };
         const result = await opts.client.chatCompletion(attemptBody, signal ? { signal } : {});
         flow.release(ticket, 'success');
-        return { result, attempts, maxTokensUsed: maxTokens };
+        return { result, attempts, maxTokensUsed: maxTokens, ...(failedUsage ? { failedUsage } : {}) };
       } catch (e) {
         if (!(e instanceof ApiError)) {
           flow.release(ticket, 'failure');
           throw e;
         }
         err = e;
+        if (err.usage) {
+          addUsage((failedUsage ??= zeroUsage()), err.usage);
+          failedModel = err.model ?? failedModel;
+        }
       }
 
       // Gate and limit change BEFORE the slot is released, so no waiter slips through in between.
@@ -166,7 +184,8 @@ export function createSender(opts: SenderOptions): Sender {
       const affordable = err.affordableTokens === undefined ? undefined : affordableMaxTokens(err.affordableTokens);
       const shrink = err.stopReason === 'out_of_credits' && affordable !== undefined && !shrunk &&
         affordable >= minUseful && affordable < maxTokens;
-      const waitCredits = err.stopReason === 'out_of_credits' && !shrink && opts.waitForCredits !== undefined &&
+      // A spent key limit can be raised (or resets daily) like credits can be topped up: /key shows both.
+      const waitCredits = (err.stopReason === 'out_of_credits' || err.stopReason === 'key_limit') && !shrink && opts.waitForCredits !== undefined &&
         waits < MAX_WAITS && !(signal?.aborted) && !flow.stopped;
       if (waitCredits) flow.pause();
       flow.release(ticket, 'failure');
@@ -203,6 +222,9 @@ export function createSender(opts: SenderOptions): Sender {
           throw final(e instanceof ApiError ? e : err);
         }
         if (back) continue;
+        if (!flow.stopped && !(signal?.aborted)) {
+          err.message = `${err.message} Waited for credits until the --wait-for-credits deadline and gave up.`;
+        }
       }
       throw final(err);
     }

@@ -94,6 +94,11 @@ export function estimatePhoto(a: {
   promptText: string;
   expectedOutputTokens: number;
   maxTokens: number;
+  /**
+   * Billed answers expected per photo (history: above 1 when unusable answers were asked again). The expectation
+   * scales with it; the worst case stays per request, as the budget reserves each request on its own.
+   */
+  requests?: number;
 }): PhotoEstimate {
   const imageTokens = familyImageTokens(a.family, a.width, a.height);
   const promptTokens = estimateTextTokens(a.promptText) + imageTokens;
@@ -104,9 +109,21 @@ export function estimatePhoto(a: {
     promptTokens,
     expectedOutputTokens,
     maxOutputTokens,
-    expectedUsd: requestUsd({ price: a.price, inputTokens: promptTokens, outputTokens: expectedOutputTokens, images: 1, imageTokens, imageFee: 'max' }),
+    expectedUsd: scale(requestUsd({ price: a.price, inputTokens: promptTokens, outputTokens: expectedOutputTokens, images: 1, imageTokens, imageFee: 'max' }), a.requests ?? 1),
     worstUsd: worstCaseUsd({ price: a.price, inputTokens: promptTokens, maxTokens: maxOutputTokens }),
   };
+}
+
+const scale = (usd: number | null, k: number): number | null => (usd === null ? null : usd * Math.max(0, k));
+
+/**
+ * Output tokens to expect per answer: history's average when there is one (it already holds the reasoning tokens
+ * the model really spent), else the caption default plus the reasoning tokens expected at the chosen effort;
+ * never above max_tokens.
+ */
+export function expectedOutputTokens(a: { history?: number; reasoningTokens?: number; maxTokens: number }): number {
+  const expected = a.history ?? DEFAULT_EXPECTED_OUTPUT_TOKENS + (a.reasoningTokens ?? 0);
+  return Math.min(a.maxTokens, Math.round(expected));
 }
 
 export interface BatchEstimate {

@@ -18,6 +18,7 @@ export type ModelFamily =
   | 'gemini-2.5'
   | 'gemini-3'
   | 'qwen-vl'
+  | 'qwen3-vl'
   | 'llama-3.2-vision'
   | 'unknown';
 
@@ -50,6 +51,8 @@ export const UNKNOWN_FAMILY_NOTE =
 
 const PATCH_NOTE =
   'OpenAI patch budgets changed between the 2025 and 2026 docs; compare with usage.prompt_tokens after a few photos.';
+const QWEN3_NOTE =
+  'Qwen3-VL/Qwen3.5 token counts depend on the host’s max_pixels; estimated with the model defaults (one token per 32×32 px, up to 16,384).';
 const QWEN_NOTE =
   'Qwen-VL token counts depend on the host’s max_pixels; estimated with the model defaults (one token per 28×28 px, up to 16,384).';
 
@@ -85,15 +88,37 @@ export function familyFor(modelId: string): FamilyInfo {
     // Gemini 2.0, and 1.5 (tiled too; the 2.0 rule is an approximation of it).
     return { family: 'gemini-2.0', tokens: 258 };
   }
-  if (/qwen[\w.-]*-vl|qvq/.test(name)) return { family: 'qwen-vl', note: QWEN_NOTE };
+  const qwen = qwenFamily(name);
+  if (qwen) return qwen;
   if (/^llama-3\.2-\d+b-vision/.test(name)) return { family: 'llama-3.2-vision', tokens: 1601 };
   return UNKNOWN;
 }
 
-/** Opus 4.7 and later, and every model of a later major version, use the high-resolution tier. */
+/**
+ * Qwen3-VL, Qwen3.5 and Qwen3.6 use 32-px tokens (16-px patches merged 2×2); Qwen2.5-VL and older 28-px ones
+ * (docs §A.4). Qwen3.5/3.6 ids carry no '-vl', and local servers write 'qwen3-vl:8b' or 'qwen2.5vl:7b', so the
+ * family is read from the version, not from a '-vl' suffix.
+ */
+function qwenFamily(name: string): FamilyInfo | undefined {
+  if (name.startsWith('qvq')) return { family: 'qwen-vl', note: QWEN_NOTE }; // Qwen2-VL based
+  const m = /^qwen-?(\d+)?(?:\.(\d+))?/.exec(name);
+  if (!m) return undefined;
+  const version = Number(m[1] ?? 0) + Number(m[2] ?? 0) / 10;
+  const vision = /vl|omni/.test(name);
+  if (version >= 3.5) return { family: 'qwen3-vl', note: QWEN3_NOTE };
+  if (version >= 3 && vision) return { family: 'qwen3-vl', note: QWEN3_NOTE };
+  if (vision) return { family: 'qwen-vl', note: QWEN_NOTE };
+  return undefined;
+}
+
+/**
+ * Opus 4.7 and later, and every model of a later major version, use the high-resolution tier. Responses name
+ * dated snapshots with the version first ('claude-4.6-sonnet-20260217'); ids with a new tier word
+ * ('claude-fable-5.1') are read by their version too, never silently as the standard tier (docs §A.1).
+ */
 function claudeFamily(name: string): FamilyInfo {
-  // 'claude-opus-4.7', 'claude-3.7-sonnet', 'claude-sonnet-4-5-20250929', 'claude-opus-4-20250514'
-  const m = /^claude-(?:(opus|sonnet|haiku)-)?(\d+)(?:[.-](\d{1,2})(?!\d))?/.exec(name);
+  // 'claude-opus-4.7', 'claude-3.7-sonnet', 'claude-sonnet-4-5-20250929', 'claude-opus-4-20250514', 'claude-fable-5.1'
+  const m = /^claude-(?:([a-z]+)-)?(\d+)(?:[.-](\d{1,2})(?!\d))?/.exec(name);
   if (!m) return CLAUDE_STD;
   const tier = m[1] ?? /opus|sonnet|haiku/.exec(name)?.[0];
   const major = Number(m[2]);
@@ -182,11 +207,10 @@ export function openaiPatchSize(w: number, h: number, budget: number, maxDim: nu
   return [w, h];
 }
 
-/** Qwen2.5-VL `smart_resize` [QWEN-UTILS]: sides rounded to multiples of 28, area within [min, max]. */
-export function qwenResize(w: number, h: number, minPixels = 4 * 784, maxPixels = 16384 * 784): [number, number] {
-  const f = 28;
-  let hb = max(f, round(h / f) * f);
-  let wb = max(f, round(w / f) * f);
+/** Qwen `smart_resize` [QWEN-UTILS]: sides rounded to multiples of f (28 for Qwen2.5-VL, 32 for Qwen3), area within [min, max]. */
+export function qwenResize(w: number, h: number, minPixels = 4 * 784, maxPixels = 16384 * 784, f = 28): [number, number] {
+  let hb = max(f, roundHalfEven(h / f) * f);
+  let wb = max(f, roundHalfEven(w / f) * f);
   if (hb * wb > maxPixels) {
     const b = sqrt((h * w) / maxPixels);
     hb = max(f, floor(h / b / f) * f);
@@ -197,6 +221,12 @@ export function qwenResize(w: number, h: number, minPixels = 4 * 784, maxPixels 
     wb = ceil((w * b) / f) * f;
   }
   return [wb, hb];
+}
+
+/** Python's round(): halves go to the even neighbour (3024/32 = 94.5 → 94), as smart_resize does (docs §A.4). */
+function roundHalfEven(x: number): number {
+  const r = round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Fit inside an edge×edge box, never enlarging (floors, like the vendors' resizers). */
@@ -239,6 +269,10 @@ export function imageTokens(info: FamilyInfo, width: number, height: number): nu
     case 'qwen-vl': {
       const [w, h] = qwenResize(width, height);
       return (w / 28) * (h / 28);
+    }
+    case 'qwen3-vl': {
+      const [w, h] = qwenResize(width, height, 64 * 1024, 16384 * 1024, 32);
+      return (w / 32) * (h / 32);
     }
     case 'llama-3.2-vision':
       // Together-style billing: 560-px tiles, at most 2×2 [TOGETHER].
@@ -326,7 +360,8 @@ function modelSize(info: FamilyInfo, w: number, h: number): [number, number] {
       return fitInside(w, h, GEMINI_25_EDGE);
     case 'gemini-3':
       return fitInside(w, h, GEMINI_3_EDGE);
-    case 'qwen-vl': {
+    case 'qwen-vl':
+    case 'qwen3-vl': {
       if (w * h <= QWEN_MAX_PIXELS) return [w, h];
       const s = sqrt(QWEN_MAX_PIXELS / (w * h));
       return [max(1, floor(w * s)), max(1, floor(h * s))];

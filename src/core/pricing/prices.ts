@@ -3,7 +3,8 @@
  * bundled snapshot for offline use. Prices are USD per token (prompt, completion), per image and
  * per request; "-1" (router models such as openrouter/auto) means unknown and becomes null.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { parseModelReasoning, type ModelReasoning } from '../reasoning.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,10 @@ export interface ModelPrice {
   inputModalities?: string[];
   outputModalities?: string[];
   contextLength?: number;
+  /** The dated slug responses report (`canonical_slug`), e.g. anthropic/claude-4.6-sonnet-20260217. */
+  canonicalSlug?: string;
+  /** `/models` reasoning facts (default on, mandatory, efforts). */
+  reasoning?: ModelReasoning;
 }
 
 export interface PriceTable {
@@ -47,6 +52,11 @@ export interface LoadPricesOptions {
   /** Fetch even when the cache is fresh (e.g. `photobatch models --refresh`). */
   refresh?: boolean;
   /**
+   * The API base URL the prices describe. The cache is kept per base URL, so a run against another server never
+   * poisons OpenRouter's prices, or the reverse. Default: OpenRouter's.
+   */
+  baseURL?: string;
+  /**
    * Environment for the default cache folder (XDG_CACHE_HOME). The core reads no process state, so
    * the CLI passes its env here; without it the default is ~/.cache/photobatch.
    */
@@ -54,6 +64,14 @@ export interface LoadPricesOptions {
 }
 
 export const CACHE_FILE = 'models.json';
+export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
+
+/** The cache file of one base URL: models.json for OpenRouter, models-<hash>.json for any other server. */
+export function cacheFileFor(baseURL: string = OPENROUTER_BASE_URL): string {
+  const norm = baseURL.trim().replace(/\/+$/, '').toLowerCase();
+  if (norm === OPENROUTER_BASE_URL) return CACHE_FILE;
+  return `models-${createHash('sha256').update(norm).digest('hex').slice(0, 16)}.json`;
+}
 export const CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 
 // ---------------------------------------------------------------- parsing
@@ -96,6 +114,9 @@ export function parseModelPrice(apiModel: unknown): ModelPrice {
   if (output) price.outputModalities = output;
   const ctx = apiModel.context_length;
   if (typeof ctx === 'number' && Number.isFinite(ctx) && ctx > 0) price.contextLength = ctx;
+  if (typeof apiModel.canonical_slug === 'string' && apiModel.canonical_slug !== '') price.canonicalSlug = apiModel.canonical_slug;
+  const reasoning = parseModelReasoning(apiModel.reasoning);
+  if (reasoning) price.reasoning = reasoning;
   return price;
 }
 
@@ -141,9 +162,13 @@ interface CacheDoc {
   models: unknown[];
 }
 
-async function readCache(dir: string): Promise<CacheDoc | undefined> {
+async function readCache(dir: string, baseURL: string | undefined): Promise<CacheDoc | undefined> {
   try {
-    const doc: unknown = JSON.parse(await readFile(path.join(dir, CACHE_FILE), 'utf8'));
+    const doc: unknown = JSON.parse(await readFile(path.join(dir, cacheFileFor(baseURL)), 'utf8'));
+    // A cache written for another server (older files carry no baseURL and are OpenRouter's) is not these prices.
+    const wanted = (baseURL ?? OPENROUTER_BASE_URL).replace(/\/+$/, '').toLowerCase();
+    const written = isRecord(doc) && typeof doc.baseURL === 'string' ? doc.baseURL.replace(/\/+$/, '').toLowerCase() : OPENROUTER_BASE_URL;
+    if (written !== wanted) return undefined;
     if (isRecord(doc) && typeof doc.fetchedAt === 'number' && Array.isArray(doc.models)) {
       return { fetchedAt: doc.fetchedAt, models: doc.models };
     }
@@ -154,8 +179,9 @@ async function readCache(dir: string): Promise<CacheDoc | undefined> {
 }
 
 /** Writes only the fields photobatch reads, via a temp file and a rename, so readers never see half a file. */
-async function writeCache(dir: string, fetchedAt: number, models: readonly ModelPrice[]): Promise<void> {
+async function writeCache(dir: string, fetchedAt: number, models: readonly ModelPrice[], baseURL: string | undefined): Promise<void> {
   const doc = {
+    baseURL: (baseURL ?? OPENROUTER_BASE_URL).replace(/\/+$/, ''),
     fetchedAt,
     date: isoDate(fetchedAt),
     models: models.map((m) => ({
@@ -169,12 +195,16 @@ async function writeCache(dir: string, fetchedAt: number, models: readonly Model
         ...(m.discount ? { discount: m.discount } : {}),
       },
       context_length: m.contextLength ?? null,
+      ...(m.canonicalSlug ? { canonical_slug: m.canonicalSlug } : {}),
+      ...(m.reasoning
+        ? { reasoning: { default_enabled: m.reasoning.defaultEnabled, mandatory: m.reasoning.mandatory, supported_efforts: m.reasoning.supportedEfforts } }
+        : {}),
       input_modalities: m.inputModalities,
       output_modalities: m.outputModalities,
     })),
   };
   await mkdir(dir, { recursive: true });
-  const file = path.join(dir, CACHE_FILE);
+  const file = path.join(dir, cacheFileFor(baseURL));
   const tmp = `${file}.${randomUUID()}.tmp`;
   await writeFile(tmp, JSON.stringify(doc));
   await rename(tmp, file);
@@ -193,7 +223,7 @@ async function writeCache(dir: string, fetchedAt: number, models: readonly Model
 export async function loadPrices(opts: LoadPricesOptions = {}): Promise<PriceTable> {
   const now = opts.now ?? Date.now;
   const dir = opts.cacheDir ?? defaultCacheDir(opts.env ?? {});
-  const cache = await readCache(dir);
+  const cache = await readCache(dir, opts.baseURL);
   const age = cache ? now() - cache.fetchedAt : Number.POSITIVE_INFINITY;
   const fromCache = (c: CacheDoc, warning?: string): PriceTable => ({
     source: 'cache', date: isoDate(c.fetchedAt), models: toMap(parseAll(c.models)), ...(warning ? { warning } : {}),
@@ -207,7 +237,7 @@ export async function loadPrices(opts: LoadPricesOptions = {}): Promise<PriceTab
       const models = parseAll(await opts.fetchModels());
       if (models.length === 0) throw new Error('the model list was empty');
       const fetchedAt = now();
-      await writeCache(dir, fetchedAt, models).catch(() => {});
+      await writeCache(dir, fetchedAt, models, opts.baseURL).catch(() => {});
       return { source: 'live', date: isoDate(fetchedAt), models: toMap(models) };
     } catch (err) {
       const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
@@ -234,6 +264,8 @@ export function findPrice(models: Map<string, ModelPrice>, id: string): ModelPri
   const wanted = id.trim();
   const exact = models.get(wanted) ?? models.get(wanted.toLowerCase());
   if (exact) return exact;
+  // Responses and history name the dated canonical slug (openrouter-api.md §2.1).
+  for (const m of models.values()) if (m.canonicalSlug === wanted) return m;
   const m = /^(.*):([a-z0-9-]+)$/i.exec(wanted);
   if (!m) return undefined;
   const base = models.get(m[1]!) ?? models.get(m[1]!.toLowerCase());

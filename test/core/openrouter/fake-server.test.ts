@@ -73,3 +73,36 @@ describe('fake OpenRouter', () => {
     expect(server.billed).toHaveLength(0);
   });
 });
+
+describe('fake OpenRouter speaks the real-world shapes', () => {
+  test('billed answers without a caption are billed by the fake too; BYOK success carries the upstream cost', async () => {
+    server = await startFakeOpenRouter({ faultRate: 1, faults: ['refusal'] });
+    const refusal = await post('/chat/completions');
+    expect(refusal.json.choices[0].message).toMatchObject({ content: null, refusal: expect.any(String) });
+    expect(server.billed.map((b) => b.cost)).toEqual([0.0001]);
+    await server.close();
+
+    server = await startFakeOpenRouter({ faultRate: 1, faults: ['length-empty'] });
+    const empty = await post('/chat/completions');
+    expect(empty.json.choices[0]).toMatchObject({ finish_reason: 'length', message: { content: '' } });
+    expect(empty.json.usage.completion_tokens_details.reasoning_tokens).toBe(10);
+    await server.close();
+
+    server = await startFakeOpenRouter({ byok: true, cost: () => 0.0003 });
+    const byok = await post('/chat/completions');
+    expect(byok.json.usage).toMatchObject({ cost: 0, is_byok: true, cost_details: { upstream_inference_cost: 0.0003 } });
+  });
+
+  test.each([
+    ['429-body-only', 429, (j: any) => expect(j.error.metadata).toMatchObject({ retry_after_seconds: 1, headers: { 'Retry-After': '1' } })],
+    ['403-key-limit', 403, (j: any) => expect(j.error.message).toMatch(/^Key limit exceeded \(daily limit\)/)],
+    ['403-region', 403, (j: any) => expect(j.error.metadata.raw.data).toContain('unsupported_country_region_territory')],
+    ['404-no-allowed-providers', 404, (j: any) => expect(j.error.metadata.available_providers.length).toBeGreaterThan(0)],
+  ] as const)('%s', async (fault, status, check) => {
+    server = await startFakeOpenRouter({ faultRate: 1, faults: [fault] });
+    const r = await post('/chat/completions');
+    expect(r.status).toBe(status);
+    check(r.json);
+    expect(server.billed).toHaveLength(0);
+  });
+});

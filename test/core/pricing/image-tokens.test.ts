@@ -74,7 +74,10 @@ describe('familyFor', () => {
     ['qwen/qwen2.5-vl-72b-instruct', 'qwen-vl', {}],
     ['qwen/qwen-2.5-vl-7b-instruct', 'qwen-vl', {}],
     ['qwen/qwen-vl-max', 'qwen-vl', {}],
-    ['qwen/qwen3-vl-235b-a22b-instruct', 'qwen-vl', {}],
+    ['qwen/qwen3-vl-235b-a22b-instruct', 'qwen3-vl', {}],
+    ['qwen/qwen3.5-397b-a17b', 'qwen3-vl', {}],
+    ['qwen3-vl:8b', 'qwen3-vl', {}],
+    ['qwen2.5vl:7b', 'qwen-vl', {}],
     ['meta-llama/llama-3.2-11b-vision-instruct', 'llama-3.2-vision', {}],
     ['meta-llama/llama-3.2-90b-vision-instruct', 'llama-3.2-vision', {}],
     ['META-LLAMA/Llama-3.2-11B-Vision-Instruct', 'llama-3.2-vision', {}],
@@ -320,5 +323,27 @@ describe('modelTargetSize', () => {
     expect(imageTokens(gpt4o, t.width, t.height)).toBe(imageTokens(gpt4o, 4032, 2268));
     // Claude would lose tokens (detail) by the same nudge, so it keeps the full 1456×819.
     expect(modelTargetSize(claude, 4032, 2268, 2048)).toEqual({ width: 1456, height: 819 });
+  });
+});
+
+describe('2026 model names and Qwen3 32-px tokens (docs §A.1, §A.4)', () => {
+  test.each([
+    ['anthropic/claude-4.6-sonnet-20260217', 'claude'],
+    ['anthropic/claude-4.7-opus-20260416', 'claude-hires'],
+    ['anthropic/claude-sonnet-5', 'claude-hires'],
+    ['anthropic/claude-opus-5.5', 'claude-hires'],
+    ['anthropic/claude-fable-5.1', 'claude-hires'],
+    ['openai/gpt-5.5', 'openai-patch'],
+    ['openai/gpt-5.4-mini', 'openai-patch'],
+  ])('%s → %s', (id, family) => {
+    expect(familyFor(id).family).toBe(family);
+  });
+
+  test('Qwen3-VL: one token per 32×32 px after a half-even smart_resize', () => {
+    const qwen3 = familyFor('qwen/qwen3-vl-235b-a22b-instruct');
+    expect(imageTokens(qwen3, 1024, 768)).toBe(768);
+    expect(imageTokens(qwen3, 4032, 3024)).toBe(11844);
+    // The same photo under the Qwen2.5 28-px rule costs about 30 % more.
+    expect(imageTokens(familyFor('qwen/qwen2.5-vl-72b-instruct'), 1024, 768)).toBe(999);
   });
 });

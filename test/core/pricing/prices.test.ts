@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { familyFor } from '../../../src/core/pricing/image-tokens.js';
 import {
+  cacheFileFor,
   CACHE_FILE,
   CACHE_TTL_MS,
   defaultCacheDir,
@@ -240,5 +241,28 @@ describe('findPrice', () => {
     expect(findPrice(models, 'openai/gpt-9')).toBeUndefined();
     expect(findPrice(models, 'openai/gpt-9:free')).toBeUndefined();
     expect(findPrice(models, 'google/gemini-2.0-flash-exp')).toBeUndefined();
+  });
+});
+
+describe('the /models cache is keyed by base URL', () => {
+  test('a run against another server never reads or overwrites OpenRouter prices', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'photobatch-cache-'));
+    const entry = (price: string) => [{ id: 'acme/model', pricing: { prompt: price, completion: price } }];
+    const or = await loadPrices({ cacheDir: dir, fetchModels: async () => entry('0.000001') });
+    expect(or.source).toBe('live');
+    const local = await loadPrices({ cacheDir: dir, baseURL: 'http://127.0.0.1:1234/v1', fetchModels: async () => entry('0.5') });
+    expect(local.models.get('acme/model')?.prompt).toBe(0.5);
+    // Both caches are fresh now; each base URL reads its own.
+    const orAgain = await loadPrices({ cacheDir: dir, fetchModels: async () => { throw new Error('no network'); } });
+    expect(orAgain.source).toBe('cache');
+    expect(orAgain.models.get('acme/model')?.prompt).toBe(0.000001);
+    const localAgain = await loadPrices({ cacheDir: dir, baseURL: 'http://127.0.0.1:1234/v1/', offline: true });
+    expect(localAgain.models.get('acme/model')?.prompt).toBe(0.5);
+    expect(cacheFileFor('http://127.0.0.1:1234/v1')).not.toBe(cacheFileFor());
+  });
+
+  test('canonical (dated) slugs find the listed model', () => {
+    const m = parseModelPrice({ id: 'anthropic/claude-sonnet-4.6', canonical_slug: 'anthropic/claude-4.6-sonnet-20260217', pricing: { prompt: '0.000003', completion: '0.000015' } });
+    expect(findPrice(new Map([[m.id, m]]), 'anthropic/claude-4.6-sonnet-20260217')?.id).toBe('anthropic/claude-sonnet-4.6');
   });
 });
