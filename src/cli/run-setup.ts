@@ -82,12 +82,12 @@ export async function openRunEndpoint(
 }
 
 /**
- * The batch settings `run` and `watch` share, from the parsed flags and the opened endpoint.
- * `spentUsd` is what is already billed against --max-cost besides the vision probe (for watch, the whole event so far).
+ * The batch settings `run` and `watch` share, from the parsed flags and the opened endpoint. The caps
+ * count what is already billed into --out themselves (SpendCaps reads the journal), so a watch's
+ * --max-cost covers the whole event.
  */
-export function batchSettings(opts: RunOptions, setup: RunSetup, stats: HistoryStats, extra: { spentUsd?: number } = {}) {
+export function batchSettings(opts: RunOptions, setup: RunSetup, stats: HistoryStats) {
   const { openRouter, price, probeUsd, reasoning } = setup;
-  const spent = probeUsd + (extra.spentUsd ?? 0);
   return {
     outDir: opts.outDir, client: setup.endpoint.client, model: opts.config.model, fallbackModels: opts.fallbackModels,
     prompt: opts.plan, maxTokens: reasoning.maxTokens, jobMaxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
@@ -97,7 +97,7 @@ export function batchSettings(opts: RunOptions, setup: RunSetup, stats: HistoryS
     ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
     quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - spent) }),
+    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
     // Credits are polled on OpenRouter's /key, which no other server has.
     ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
     ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),

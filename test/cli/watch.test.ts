@@ -134,12 +134,12 @@ describe('photobatch watch', () => {
 
     // With room for about two more, new photos stop the watch by themselves: no signal needed.
     for (let i = 3; i < 9; i++) await makeJpeg(path.join(dir, `p${i}.jpg`), { seed: 20 + i });
-    const w = startWatch([dir, '-o', out, '-m', MODEL, '--max-cost', '0.0034', '--max-tokens', '50', '-c', '1', '--settle', '0.2']);
+    const w = startWatch([dir, '-o', out, '-m', MODEL, '--max-cost', '0.002', '--max-tokens', '50', '-c', '1', '--settle', '0.2']);
     const run = await w.done;
     expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toMatch(/budget reached/i);
     const billed = server.billed.reduce((s, b) => s + b.cost, 0);
-    expect(billed).toBeLessThanOrEqual(0.0034 + 1e-12);
+    expect(billed).toBeLessThanOrEqual(0.002 + 1e-12);
     expect(server.chatRequests().length).toBeGreaterThan(3);
     expect(server.chatRequests().length).toBeLessThan(9);
   });

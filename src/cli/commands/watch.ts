@@ -106,7 +106,7 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
   try {
     const { runBatch } = await import('../../core/batch.js');
     const result = await runBatch({
-      photos: watched.queue, ...batchSettings(opts, setup, stats, { spentUsd: spentBefore }),
+      photos: watched.queue, ...batchSettings(opts, setup, stats),
       ...(sidecars ? { sidecars } : {}), stopSignal: stop.signal, abortSignal: abort.signal, onEvent,
     });
     progress?.clear();
