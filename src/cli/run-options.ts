@@ -32,6 +32,8 @@ export interface RunOptions {
   modalities?: string[];
   contactSheet: boolean;
   dryRun: boolean;
+  /** --reconcile: audit each answer's cost against /generation after the run. */
+  reconcile: boolean;
   json: boolean;
   force: boolean;
   quiet: boolean;
@@ -104,6 +106,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     },
     contactSheet: flags.contactSheet !== false,
     dryRun: flags.dryRun === true,
+    reconcile: flags.reconcile === true,
     json: flags.json === true,
     force: flags.force === true,
     quiet: flags.quiet === true,

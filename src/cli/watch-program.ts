@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { parsePositiveNumber } from '../core/config.js';
+import { parseDuration } from './run-options.js';
 import type { CliIO } from './io.js';
 import type { ProgramState } from './program.js';
 
@@ -32,4 +34,22 @@ Names still being written (*.tmp, *.part, *.download, *.crdownload, ~*, dot file
       const { watchCommand } = await import('./commands/watch.js');
       state.exitCode = await watchCommand(folder, flags, io);
     });
+}
+
+export interface WatchFlags {
+  settleMs: number;
+  poll: true | 'auto';
+  pollIntervalMs?: number;
+  refreshSeconds: number;
+}
+
+/** The flags only `watch` has, validated (the run options are parsed by parseRunOptions). */
+export function parseWatchFlags(flags: Record<string, unknown>): WatchFlags {
+  const out: WatchFlags = {
+    settleMs: Math.round(parsePositiveNumber(String(flags.settle ?? DEFAULT_SETTLE_SECONDS), '--settle (seconds)') * 1000),
+    poll: flags.poll === undefined || flags.poll === false ? 'auto' : true,
+    refreshSeconds: parsePositiveNumber(String(flags.refresh ?? DEFAULT_REFRESH_SECONDS), '--refresh (seconds)'),
+  };
+  if (typeof flags.poll === 'string') out.pollIntervalMs = parseDuration(flags.poll, '--poll interval');
+  return out;
 }

@@ -125,8 +125,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
-        if (flags.reconcile === true && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
-        if (flags.reconcile === true && openRouter && result.stopped?.reason !== 'interrupted') {
+        if (opts.reconcile && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
+        if (opts.reconcile && openRouter && result.stopped?.reason !== 'interrupted') {
           const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/reconcile.js');
           try {
             const reconciled = await reconcileCosts({ client, records: result.records, signal: abortSignal });

@@ -2,15 +2,14 @@ import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { readRecords, RESULTS_FILE } from '../../core/journal.js';
 import { historyStats } from '../../core/history.js';
-import { parsePositiveNumber } from '../../core/config.js';
 import type { BatchEvent } from '../../core/batch.js';
 import type { ResultRecord } from '../../core/types.js';
 import { style, useColor, useProgress, type CliIO } from '../io.js';
-import { parseDuration, parseRunOptions } from '../run-options.js';
+import { parseRunOptions } from '../run-options.js';
 import { ExitCode, exitCodeForRun } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { usd } from '../format.js';
-import { DEFAULT_REFRESH_SECONDS, DEFAULT_SETTLE_SECONDS } from '../watch-program.js';
+import { parseWatchFlags } from '../watch-program.js';
 
 /**
  * `photobatch watch <folder>`: every photo already in the folder, then each new one once complete,
@@ -21,10 +20,7 @@ import { DEFAULT_REFRESH_SECONDS, DEFAULT_SETTLE_SECONDS } from '../watch-progra
 export async function watchCommand(folder: string, flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
   if (opts.dryRun) throw new UsageError('watch sends each photo as it arrives; to estimate first, run: photobatch run <folder> --dry-run');
-  const settleMs = Math.round(parsePositiveNumber(String(flags.settle ?? DEFAULT_SETTLE_SECONDS), '--settle (seconds)') * 1000);
-  const refreshSeconds = parsePositiveNumber(String(flags.refresh ?? DEFAULT_REFRESH_SECONDS), '--refresh (seconds)');
-  const poll = flags.poll === true ? true : typeof flags.poll === 'string' ? true : 'auto';
-  const pollIntervalMs = typeof flags.poll === 'string' ? parseDuration(flags.poll, '--poll interval') : undefined;
+  const { settleMs, poll, pollIntervalMs, refreshSeconds } = parseWatchFlags(flags);
   const color = useColor(io);
   const s = style(color);
   const info = (line: string) => {
