@@ -17,9 +17,10 @@ import { b4 } from './benches/b4-vips.js';
 import { b5 } from './benches/b5-memory.js';
 import { b6 } from './benches/b6-startup.js';
 import { b7 } from './benches/b7-dryrun.js';
-import { b8 } from './benches/b8-watch.js';
+import { b8 } from './benches/b8-vocabulary-hint.js';
+import { b9 } from './benches/b9-watch.js';
 
-const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8];
+const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8, b9];
 
 function parseArgs(argv: string[]) {
   let only: number[] | undefined;

@@ -44,14 +44,20 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--fallback-model <ids>', 'comma-separated models OpenRouter tries if the first fails')
     .option('-p, --prompt <text>', 'the instruction sent with each photo; may use {filename} {folder} {date} {camera} {context}')
     .option('--prompt-file <file>', 'read the prompt (template) from a file')
-    .option('--preset <names>', 'caption, keywords, alt-text, describe, tet-greeting; combine with commas (one request)')
+    .option('--preset <names>', 'caption, keywords, alt-text, describe, tet-greeting, stock; combine with commas (one request)')
     .option('--lang <codes>', 'output language(s), e.g. vi or vi,en (both come back)')
     .option('--context <text>', 'what the photos are, e.g. "Nguyen–Tran wedding, Hanoi"')
-    .option('--max-keywords <n>', 'cap for the keywords preset', '15')
+    .option('--max-keywords <n>', 'most keywords kept, most important first; more are trimmed, never re-asked (default 15; stock 49)')
+    .option('--min-keywords <n>', 'fewest keywords asked for (default 5; stock 25)')
+    .option('--vocabulary <file>', 'your keyword list (Lightroom keyword export or one per line): keywords are snapped to it and written with their hierarchy')
+    .addOption(new Option('--vocabulary-mode <mode>', 'keywords outside the vocabulary: dropped (strict) or kept (prefer, default)').choices(['strict', 'prefer']))
+    .option('--vocabulary-hint-tokens <n>', 'token budget of the vocabulary terms offered to the model (default 300; 0: none)')
+    .option('--context-from-metadata', "send the photo's own keywords, caption, event, place names and tagged people as context (never GPS)")
+    .option('--deliver <dir>', 'write a copy of each photo with the results embedded (XMP + IPTC), mirroring the input folders; RAW/HEIC get a copy plus an XMP sidecar')
     .option('--schema <file.json>', 'JSON Schema for structured output; the parsed object goes into output')
     .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(['xmp', 'json', 'txt']).argParser(collect).default([]))
     .option('--sidecar-in-place', 'write sidecars beside the originals (what Lightroom and darktable read)')
-    .addOption(new Option('--sidecar-naming <style>', 'IMG_1.xmp (default) or IMG_1.CR2.xmp (darktable)').choices(['default', 'darktable']).default('default'))
+    .addOption(new Option('--sidecar-naming <style>', 'auto follows the sidecar already beside the photo, else IMG_1.xmp; lightroom: IMG_1.xmp; darktable: IMG_1.CR2.xmp').choices(['auto', 'lightroom', 'darktable', 'default']).default('auto'))
     .option('--modalities <list>', 'output modalities, e.g. image,text for image-output models (images are saved in --out)')
     .option('--no-contact-sheet', 'do not write report.html and thumbnails')
     .option('--max-tokens <n>', 'cap on output tokens per photo, reasoning included (always sent; default 512, plus reasoning headroom when the model must reason)')
@@ -121,6 +127,20 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .action(async (dirs: string[], flags: { json?: boolean }) => {
       const { reportCommand } = await import('./commands/report.js');
       state.exitCode = await reportCommand(dirs, flags, io);
+    });
+
+  program
+    .command('export')
+    .description('Write an upload CSV (Adobe Stock, Shutterstock or generic) from answers already paid for; checks every agency limit first')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl (shards are merged)')
+    .addOption(new Option('--format <format>', 'adobe-stock, shutterstock or csv').choices(['adobe-stock', 'shutterstock', 'csv']).default('csv'))
+    .option('-o, --output <file>', 'write the CSV to this file instead of stdout')
+    .option('--fix', 'trim titles, descriptions and keyword lists to the limits; leave out photos that cannot be fixed')
+    .option('--force', 'replace the -o file if it exists')
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (dirs: string[], flags: Record<string, unknown>) => {
+      const { exportCommand } = await import('./commands/export.js');
+      state.exitCode = await exportCommand(dirs, flags, io);
     });
 
   program

@@ -4,6 +4,7 @@ import { DEFAULT_PROMPT, parseIntInRange, parsePositiveNumber, resolveConfig, ty
 import { UsageError } from '../core/errors.js';
 import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
+import { parseDeliveryOptions, type DeliveryOptions } from './delivery-options.js';
 import type { CliIO } from './io.js';
 import { parseReasoningChoice, type ReasoningChoice } from '../core/reasoning.js';
 import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
@@ -28,7 +29,9 @@ export interface RunOptions {
   /** Whether --max-tokens was given (else reasoning headroom may be added). */
   maxTokensExplicit: boolean;
   waitForCreditsMs?: number;
-  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: 'default' | 'darktable' };
+  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: DeliveryOptions['sidecarNaming'] };
+  /** --deliver, --vocabulary, keyword counts, --context-from-metadata. */
+  delivery: DeliveryOptions;
   modalities?: string[];
   contactSheet: boolean;
   dryRun: boolean;
@@ -68,6 +71,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     throw new UsageError('The prompt is empty; pass --prompt "…" or a non-empty --prompt-file.');
   }
   const presets = str('preset') === undefined ? undefined : parsePresets(str('preset')!);
+  const delivery = parseDeliveryOptions(flags, io.cwd);
   let schema: object | undefined;
   if (str('schema') !== undefined) {
     try {
@@ -83,7 +87,11 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     ...(schema ? { schema } : {}),
     ...(str('lang') ? { langs: str('lang')!.split(',').map((l) => l.trim()).filter(Boolean) } : {}),
     ...(str('context') ? { context: str('context')! } : {}),
-    maxKeywords: parseIntInRange(str('maxKeywords') ?? '15', '--max-keywords', 1, 100),
+    ...(delivery.maxKeywords === undefined ? {} : { maxKeywords: delivery.maxKeywords }),
+    ...(delivery.minKeywords === undefined ? {} : { minKeywords: delivery.minKeywords }),
+    ...(delivery.vocabulary ? { vocabulary: delivery.vocabulary, vocabularyMode: delivery.vocabularyMode } : {}),
+    ...(delivery.vocabularyHintTokens === undefined ? {} : { vocabularyHintTokens: delivery.vocabularyHintTokens }),
+    contextFromMetadata: delivery.contextFromMetadata,
   });
 
   const options: RunOptions = {
@@ -102,8 +110,9 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     sidecars: {
       kinds: [...new Set((flags.sidecar as ('xmp' | 'json' | 'txt')[] | undefined) ?? [])],
       inPlace: flags.sidecarInPlace === true,
-      naming: flags.sidecarNaming === 'darktable' ? 'darktable' : 'default',
+      naming: delivery.sidecarNaming,
     },
+    delivery,
     contactSheet: flags.contactSheet !== false,
     dryRun: flags.dryRun === true,
     reconcile: flags.reconcile === true,

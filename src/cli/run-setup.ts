@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { redactKey } from '../core/openrouter/redact.js';
 import type { Endpoint } from '../core/endpoints/open-endpoint.js';
@@ -6,6 +7,7 @@ import type { CliIO } from './io.js';
 import type { RunOptions } from './run-options.js';
 import type { ModelReasoning, ReasoningPlan } from '../core/reasoning.js';
 import type { HistoryStats } from '../core/history.js';
+import type { PhotoRef } from '../core/types.js';
 
 export interface RunSetup {
   endpoint: Endpoint;
@@ -103,5 +105,40 @@ export function batchSettings(opts: RunOptions, setup: RunSetup, stats: HistoryS
     ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
     ...(price === undefined ? {} : { price }),
     ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
+  };
+}
+
+/** --deliver writes copies beside nothing photobatch reads or reports into. */
+export function checkDeliverDir(opts: RunOptions): void {
+  const deliverDir = opts.delivery.deliverDir;
+  if (deliverDir !== undefined && path.resolve(deliverDir) === path.resolve(opts.outDir)) {
+    throw new UsageError('--deliver needs a folder of its own, not the --out folder (sidecars and reports live there); e.g. --deliver ./delivered');
+  }
+}
+
+/**
+ * Per-photo writers besides the journal: sidecars, delivered copies, and the metadata reader for
+ * --context-from-metadata. Shared by run and watch; `close()` ends them all.
+ */
+export async function openPhotoOutputs(opts: RunOptions) {
+  const sidecars = opts.sidecars.kinds.length === 0
+    ? undefined
+    : (await import('../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
+  const deliverDir = opts.delivery.deliverDir;
+  const deliverer = deliverDir === undefined
+    ? undefined
+    : (await import('../core/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
+  const metadataReader = opts.delivery.contextFromMetadata ? (await import('../core/metadata-context.js')).createMetadataContextReader() : undefined;
+  return {
+    batch: {
+      ...(sidecars ? { sidecars } : {}),
+      ...(deliverer ? { deliverer } : {}),
+      ...(metadataReader ? { metadataContext: (photo: PhotoRef) => metadataReader.read(photo) } : {}),
+    },
+    async close() {
+      await sidecars?.close();
+      await deliverer?.close();
+      await metadataReader?.close();
+    },
   };
 }

@@ -69,6 +69,10 @@ export interface BatchOptions {
   requestExtra?: Record<string, unknown>;
   /** Writes XMP/JSON/TXT sidecars for each answer; the caller closes it. */
   sidecars?: SidecarWriter;
+  /** --deliver: a copy of each answered photo with the results embedded; done photos are delivered again for free. */
+  deliverer?: import('./deliver/deliver.js').Deliverer;
+  /** --context-from-metadata: the photo's own metadata as prompt context (the `metadata` template variable). */
+  metadataContext?: (photo: PhotoRef) => Promise<string | undefined>;
   /** report.html with thumbnails in outDir (default true). */
   contactSheet?: boolean;
   /** First abort: start nothing new, let in-flight requests finish (for at most graceMs). */
@@ -220,6 +224,10 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
       const original = await readFile(photo.path);
       const sha = sha256Hex(original);
       const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
+      if (opts.metadataContext) {
+        const metadata = await opts.metadataContext(photo);
+        if (metadata) vars.metadata = metadata;
+      }
       const prompt = plan.prompt(vars);
       const job = jobFor(prompt);
       const done = opts.force ? undefined : journal.findDone(sha, job);
@@ -313,14 +321,27 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     } catch (err) {
       emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
     }
+    const provenance = { model: record.model ?? opts.model, promptHash, costUsd: record.usage?.cost_usd ?? null, date: record.at };
+    if (opts.deliverer) {
+      const delivered = await deliverResult(photo, fields, provenance);
+      if (delivered) record.delivered = delivered;
+    }
     if (!opts.sidecars) return;
     try {
-      record.sidecars = await opts.sidecars.write(photo, fields, {
-        model: record.model ?? opts.model, promptHash, costUsd: record.usage?.cost_usd ?? null, date: record.at,
-      });
+      record.sidecars = await opts.sidecars.write(photo, fields, provenance);
     } catch (err) {
       record.sidecar_error = oneLine('unreadable', (err as Error).message).message;
       emit({ type: 'warning', message: `${photo.file}: sidecar not written (${record.sidecar_error})` });
+    }
+  };
+
+  /** The delivered copy; a failure is a warning, the paid answer is kept either way. */
+  const deliverResult = async (photo: PhotoRef, fields: import('./sidecars/index.js').SidecarFields, provenance: import('./sidecars/index.js').Provenance) => {
+    try {
+      return await opts.deliverer!.deliver(photo, fields, provenance);
+    } catch (err) {
+      emit({ type: 'warning', message: `${photo.file}: not delivered (${oneLine('unreadable', (err as Error).message).message})` });
+      return undefined;
     }
   };
 
@@ -328,13 +349,24 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     if (done.path === photo.path) {
       skipped++;
       emit({ type: 'skipped', record: done });
+      // Re-running with --deliver (re)writes the delivered copy from the answer already paid for.
+      if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
       return;
     }
-    // Same bytes under another name: record the answer again at no cost.
+    // Same bytes under another name: record the answer again at no cost (and deliver its copy too).
+    if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
+    const { delivered: _theirs, ...answer } = done;
     write({
-      ...done, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
+      ...answer, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
       usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, estimated_cost_usd: 0, at: new Date().toISOString(),
     });
+  };
+
+  const pendingDeliveries: Promise<unknown>[] = [];
+  const redeliver = async (photo: PhotoRef, done: ResultRecord) => {
+    const parsed = done.output === undefined ? undefined : plan.parse(typeof done.output === 'string' ? done.output : JSON.stringify(done.output));
+    if (!parsed?.ok) return;
+    await deliverResult(photo, parsed.fields, { model: done.model ?? opts.model, promptHash, costUsd: done.usage?.cost_usd ?? null, date: done.at });
   };
 
   // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
@@ -352,6 +384,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     // allSettled: an unexpected error in one photo must not close the journal under the others.
     const workers = Array.from({ length: Math.min(source.known ?? Infinity, Math.max(2, opts.concurrency * 2)) }, worker);
     const bug = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    await Promise.allSettled(pendingDeliveries);
     if (bug) throw bug.reason;
   } finally {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);

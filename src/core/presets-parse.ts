@@ -1,5 +1,6 @@
 /** Cleaning of model answers for presets, and their mapping onto metadata fields. */
 import type { LangFields, SidecarFields } from './sidecars/index.js';
+import { looksLikeCamera, looksLikeFileName } from './keywords/not-keywords.js';
 
 /** Models wrap JSON in ```json fences or a sentence of preamble despite being told not to. */
 export function extractJson(raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -64,8 +65,9 @@ export function looksLikeDateOrCoordinates(keyword: string): boolean {
 }
 
 /**
- * Trimmed, de-duplicated ignoring letter case (first spelling wins), without dates or
- * coordinates (the photo's own metadata carries those, exactly), at most `max`.
+ * Trimmed, de-duplicated ignoring letter case (first spelling wins), without dates, coordinates,
+ * camera names or file names (the photo's own metadata carries those, exactly), at most `max`.
+ * The order is kept: models are asked for the most important first.
  */
 export function cleanKeywords(list: readonly string[], max: number): string[] {
   const seen = new Set<string>();
@@ -78,7 +80,7 @@ export function cleanKeywords(list: readonly string[], max: number): string[] {
       .replace(/^["'“”]+|["'“”.]+$/g, '')
       .trim();
     const key = k.toLocaleLowerCase();
-    if (!k || seen.has(key) || looksLikeDateOrCoordinates(k)) continue;
+    if (!k || seen.has(key) || looksLikeDateOrCoordinates(k) || looksLikeCamera(k) || looksLikeFileName(k)) continue;
     seen.add(key);
     out.push(k);
     if (out.length >= max) break;
@@ -95,8 +97,11 @@ export function langFields(o: Record<string, unknown>): LangFields {
     f.caption = s('description');
     f.headline = s('caption');
   } else if (caption !== undefined) f.caption = caption;
+  if (s('title') !== undefined) f.title = s('title');
   const alt = s('alt_text') ?? s('altText');
   if (alt !== undefined) f.altText = alt;
+  // A detailed paragraph next to alt text is the IPTC "extended description" for screen readers.
+  if (alt !== undefined && s('description') !== undefined) f.extendedDescription = s('description');
   if (s('headline') !== undefined) f.headline = s('headline');
   const kw = o.keywords ?? o.subject ?? o.tags;
   if (Array.isArray(kw)) f.keywords = kw.filter((k): k is string => typeof k === 'string');

@@ -5,11 +5,17 @@ import { UsageError } from './errors.js';
 import type { LangFields, SidecarFields } from './sidecars/index.js';
 import { renderTemplate, usesVar, type TemplateVars } from './template.js';
 import { cleanKeywords, cleanPlainText, extractJson, langFields, normaliseStrings, splitKeywordList, withLangs } from './presets-parse.js';
+import { ADOBE_CATEGORIES, SHUTTERSTOCK, SHUTTERSTOCK_CATEGORIES } from './export/agency-rules.js';
+import type { Vocabulary, VocabularyMode } from './keywords/vocabulary.js';
 
-export type PresetName = 'caption' | 'keywords' | 'alt-text' | 'describe' | 'tet-greeting';
-export const PRESET_NAMES: readonly PresetName[] = ['caption', 'keywords', 'alt-text', 'describe', 'tet-greeting'];
+export type PresetName = 'caption' | 'keywords' | 'alt-text' | 'describe' | 'tet-greeting' | 'stock';
+export const PRESET_NAMES: readonly PresetName[] = ['caption', 'keywords', 'alt-text', 'describe', 'tet-greeting', 'stock'];
 export const ALT_TEXT_MAX = 125;
 export const DEFAULT_MAX_KEYWORDS = 15;
+/** --preset stock: what both agencies accept (Adobe at most 50, Shutterstock 7–50), with room under the cap. */
+export const STOCK_KEYWORDS = { min: 25, max: 49 } as const;
+/** Default token budget of the vocabulary hint (see README "Controlled vocabulary" for the measured cost). */
+export const DEFAULT_VOCABULARY_HINT_TOKENS = 300;
 
 export type ParseResult =
   | { ok: true; output: string | Record<string, unknown>; fields: SidecarFields }
@@ -39,6 +45,14 @@ export interface PlanOptions {
   langs?: string[];
   context?: string;
   maxKeywords?: number;
+  minKeywords?: number;
+  /** Snaps keywords to the photographer's terms and offers them to the model. */
+  vocabulary?: Vocabulary;
+  vocabularyMode?: VocabularyMode;
+  /** Token budget of the vocabulary hint in the prompt; 0 sends no hint (snapping still applies). */
+  vocabularyHintTokens?: number;
+  /** Appends what the photo's own metadata says (the `metadata` template variable) to each prompt. */
+  contextFromMetadata?: boolean;
 }
 
 export function parsePresets(list: string): PresetName[] {
@@ -56,15 +70,38 @@ const KEY: Record<PresetName, string> = {
   'alt-text': 'alt_text',
   describe: 'description',
   'tet-greeting': 'tet_greeting',
+  stock: 'stock',
 };
+
+/** The JSON fields each preset asks for: `stock` is several fields in the same one request. */
+function fieldsOf(p: PresetName): string[] {
+  return p === 'stock' ? ['title', 'description', 'keywords', 'category', 'shutterstock_categories'] : [KEY[p]];
+}
+
+/** Instructions of the stock-only fields. */
+const STOCK_FIELDS: Record<string, string> = {
+  title: 'a stock title of at most 70 characters without commas: the main subject, the action and the setting, as a buyer would search for it',
+  description: `one descriptive sentence of at most ${SHUTTERSTOCK.descriptionMax} characters: who or what, doing what, where`,
+  category: `the Adobe Stock category that fits best, exactly one of: ${ADOBE_CATEGORIES.join(', ')}`,
+  shutterstock_categories: `one or two Shutterstock categories, from: ${SHUTTERSTOCK_CATEGORIES.join(', ')}`,
+};
+
+function fieldInstruction(field: string, presets: PresetName[], min: number, max: number): string {
+  if (field === 'description' && presets.includes('describe')) return instruction('describe', min, max);
+  if (field === 'keywords') return instruction('keywords', min, max);
+  return STOCK_FIELDS[field] ?? instruction(presets.find((p) => KEY[p] === field)!, min, max);
+}
 
 function instruction(p: PresetName, min: number, max: number): string {
   const text: Record<PresetName, string> = {
     caption: 'one vivid sentence: what is happening, who or what is in it, and the mood',
-    keywords: `${min} to ${max} keywords, each a single concept of one to three words, no duplicates, no dates, times or coordinates`,
+    keywords:
+      `${min} to ${max} keywords ordered by importance, the most important first, each a single concept of one to three words, ` +
+      'no duplicates, no dates, times, coordinates, camera brands or file names',
     'alt-text': `alt text for screen readers, ${ALT_TEXT_MAX} characters or fewer, saying what matters in the picture without "image of" or "photo of"`,
     describe: 'a detailed paragraph: the people, what they are doing, the setting, clothing, light, composition and mood',
     'tet-greeting': 'a warm, personal Vietnamese Lunar New Year (Tết) greeting for the people in the photo, two or three sentences that mention what you see (outfits, smiles, decorations)',
+    stock: 'a stock title, description, keywords and categories',
   };
   return text[p];
 }
@@ -79,19 +116,25 @@ function langName(code: string): string {
   throw new UsageError(`Invalid --lang code "${code}". Use language codes such as vi, en, fr, pt-BR.`);
 }
 
+/**
+ * The answer's JSON schema. With `limits` it is the local check: a keyword list longer than asked
+ * is trimmed afterwards (most important first), never rejected, so it carries no maxItems.
+ */
 function presetSchema(presets: PresetName[], min: number, max: number, limits: boolean): Record<string, unknown> {
   const props: Record<string, unknown> = {};
-  for (const p of presets) {
-    const description = instruction(p, min, max);
+  const fields = [...new Set(presets.flatMap(fieldsOf))];
+  for (const field of fields) {
+    const description = fieldInstruction(field, presets, min, max);
     // Providers differ on which limit keywords strict mode accepts: the limits are only
     // enforced locally, and the model learns them from the descriptions.
     const text = { type: 'string', ...(limits && { minLength: 1 }) };
-    props[KEY[p]] =
-      p === 'keywords'
-        ? { type: 'array', description, items: text, ...(limits && { minItems: min, maxItems: max }) }
-        : { ...text, description, ...(limits && p === 'alt-text' && { maxLength: ALT_TEXT_MAX }) };
+    if (field === 'keywords') props[field] = { type: 'array', description, items: text, ...(limits && { minItems: min }) };
+    else if (field === 'category') props[field] = { type: 'string', description, enum: [...ADOBE_CATEGORIES] };
+    else if (field === 'shutterstock_categories') {
+      props[field] = { type: 'array', description, items: { type: 'string', enum: [...SHUTTERSTOCK_CATEGORIES] } };
+    } else props[field] = { ...text, description, ...(limits && field === 'alt_text' && { maxLength: ALT_TEXT_MAX }) };
   }
-  return { type: 'object', properties: props, required: presets.map((p) => KEY[p]), additionalProperties: false };
+  return { type: 'object', properties: props, required: fields, additionalProperties: false };
 }
 
 function byLangSchema(langs: string[], inner: Record<string, unknown>): Record<string, unknown> {
@@ -118,25 +161,45 @@ export function planPrompt(opts: PlanOptions): PromptPlan {
   const presets = [...new Set(opts.presets ?? [])];
   const langs = [...new Set(opts.langs ?? [])];
   const names = langs.map(langName);
-  const max = opts.maxKeywords ?? DEFAULT_MAX_KEYWORDS;
+  const stock = presets.includes('stock');
+  const max = opts.maxKeywords ?? (stock ? STOCK_KEYWORDS.max : DEFAULT_MAX_KEYWORDS);
   if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max-keywords must be a whole number of at least 1 (got ${max}).`);
-  const min = Math.min(5, max);
-  const lmax = Math.max(DEFAULT_MAX_KEYWORDS, max);
+  const min = opts.minKeywords ?? Math.min(stock ? STOCK_KEYWORDS.min : 5, max);
+  if (!Number.isInteger(min) || min < 1 || min > max) {
+    throw new UsageError(`--min-keywords must be a whole number from 1 to --max-keywords (${max}); got ${min}.`);
+  }
   if (opts.schema && presets.length > 0) throw new UsageError('--schema and --preset both define the answer; use one of them.');
 
   const schemaType = (opts.schema as { type?: unknown } | undefined)?.type;
   if (schemaType !== undefined && schemaType !== 'object') throw new UsageError('--schema must describe a JSON object ("type": "object").');
 
   let template = opts.customPrompt?.trim() || (opts.schema || presets.length > 0 ? 'Look at this photo.' : DEFAULT_PROMPT);
-  const structured = opts.schema !== undefined || presets.length > 1 || langs.length > 1;
-  const needsKeywords = presets.includes('keywords');
-  const cap = (list: string[]) => cleanKeywords(list, max);
+  const structured = opts.schema !== undefined || presets.length > 1 || langs.length > 1 || stock;
+  const needsKeywords = presets.includes('keywords') || stock;
+  const mode = opts.vocabularyMode ?? 'prefer';
+  /** Clean, snap to the vocabulary, then keep the `max` most important: never a reason to ask again. */
+  const finish = (list: string[]): { keywords: string[]; hierarchical: string[] } => {
+    const cleaned = cleanKeywords(list, Number.POSITIVE_INFINITY);
+    const snapped = opts.vocabulary ? opts.vocabulary.snap(cleaned, mode) : { keywords: cleaned, hierarchical: cleaned };
+    return { keywords: snapped.keywords.slice(0, max), hierarchical: snapped.hierarchical.slice(0, max) };
+  };
+  const cap = (list: string[]) => finish(list).keywords;
+  // What every keyword list becomes in metadata: the flat term and its vocabulary path.
+  const withHierarchy = <T extends { keywords?: string[]; hierarchical?: string[] }>(f: T): T => {
+    if (f.keywords) {
+      const done = finish(f.keywords);
+      f.keywords = done.keywords;
+      // Without a vocabulary each keyword is its own top-level path: writers derive that themselves.
+      if (opts.vocabulary) f.hierarchical = done.hierarchical;
+    }
+    return f;
+  };
 
   if (opts.schema) {
     template += '\n\nAnswer with a JSON object that follows the given JSON schema.';
     if (langs.length > 0) template += ` Write the text in ${names.join(' and ')} as the schema asks.`;
   } else if (structured) {
-    const fieldList = presets.map((p) => `- "${KEY[p]}": ${instruction(p, min, max)}`).join('\n');
+    const fieldList = [...new Set(presets.flatMap(fieldsOf))].map((f) => `- "${f}": ${fieldInstruction(f, presets, min, max)}`).join('\n');
     template +=
       langs.length > 1
         ? `\n\nAnswer with a JSON object with one key per language: ${langs.map((l) => `"${l}" (${langName(l)})`).join(', ')}.` +
@@ -154,8 +217,22 @@ export function planPrompt(opts: PlanOptions): PromptPlan {
     template += `\n\nAnswer in ${langName(langs[0]!)}.`;
   }
   if (opts.context?.trim() && !usesVar(template, 'context')) template += '\n\nContext from the photographer: {context}';
+  const hintBudget = opts.vocabularyHintTokens ?? DEFAULT_VOCABULARY_HINT_TOKENS;
+  if (opts.vocabulary && needsKeywords && hintBudget > 0) {
+    const hint = opts.vocabulary.hint(hintBudget);
+    if (hint.text) template += `\n\n${hint.text}`;
+  }
+  // The metadata differs per photo, so it is rendered into each prompt (and so into each photo's job
+  // fingerprint: a photo whose names or place change is asked again); never sent without the flag.
+  const METADATA_LINE = "\n\nWhat the photo's own metadata says (use these names and places; do not guess others): ";
+  if (opts.contextFromMetadata) template += `${METADATA_LINE}{metadata}`;
+  const base = opts.contextFromMetadata ? template.slice(0, -(METADATA_LINE.length + '{metadata}'.length)) : template;
 
-  const prompt = (vars: TemplateVars) => renderTemplate(template, { ...vars, context: vars.context ?? opts.context });
+  const prompt = (vars: TemplateVars) => {
+    const text = renderTemplate(base, { ...vars, context: vars.context ?? opts.context });
+    const metadata = opts.contextFromMetadata ? vars.metadata?.trim() : undefined;
+    return metadata ? `${text}${METADATA_LINE}${metadata}` : text;
+  };
   const what = opts.schema ? 'custom JSON schema' : presets.length > 0 ? `presets ${presets.join(', ')}` : 'custom prompt';
   const describe =
     `${what}${langs.length ? ` in ${langs.join(', ')}` : ''}${needsKeywords ? ` (max ${max} keywords)` : ''}, ` +
@@ -173,10 +250,12 @@ export function planPrompt(opts: PlanOptions): PromptPlan {
         const p = presets[0];
         if (p === 'keywords') {
           const list = splitKeywordList(text);
-          if (list.length < min || list.length > lmax) return { ok: false, message: `expected ${min}–${lmax} keywords, got ${list.length}` };
-          const keywords = cap(list);
-          if (keywords.length === 0) return { ok: false, message: 'no usable keywords (only dates or coordinates)' };
-          return { ok: true, output: keywords.join(', '), fields: withLangs({ keywords }, lang ? { [lang]: { keywords } } : undefined) };
+          // Too many is trimmed to the most important (the first): never paid for twice.
+          if (list.length < min) return { ok: false, message: `expected at least ${min} keywords, got ${list.length}` };
+          if (cleanKeywords(list, 1).length === 0) return { ok: false, message: 'no usable keywords (only dates, coordinates, camera names or file names)' };
+          const { keywords, hierarchical } = finish(list);
+          const f = opts.vocabulary ? { keywords, hierarchical } : { keywords };
+          return { ok: true, output: keywords.join(', '), fields: withLangs(f, lang ? { [lang]: f } : undefined) };
         }
         if (p === 'alt-text' && [...text].length > ALT_TEXT_MAX) {
           return { ok: false, message: `alt text is ${[...text].length} characters, more than ${ALT_TEXT_MAX}` };
@@ -189,7 +268,7 @@ export function planPrompt(opts: PlanOptions): PromptPlan {
 
   const inner = opts.schema ? undefined : presetSchema(presets, min, max, false);
   const sent = opts.schema ?? (langs.length > 1 ? byLangSchema(langs, inner!) : inner!);
-  const innerCheck = opts.schema ? undefined : presetSchema(presets, min, lmax, true);
+  const innerCheck = opts.schema ? undefined : presetSchema(presets, min, max, true);
   const checked = opts.schema ?? (langs.length > 1 ? byLangSchema(langs, innerCheck!) : innerCheck!);
   const validate = compile(checked, opts.schema ? '--schema' : 'preset schema');
   const defaultName = opts.schema ? 'photobatch_output' : `photobatch_${presets.map((p) => KEY[p]).join('_')}`;
@@ -209,19 +288,15 @@ export function planPrompt(opts: PlanOptions): PromptPlan {
       if (!validate(value)) return { ok: false, message: `answer does not match the schema: ${errorsText(validate)}` };
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, message: 'answer is not a JSON object' };
       const obj = value as Record<string, unknown>;
-      if (opts.schema) {
-        const f = langFields(obj);
-        if (f.keywords) f.keywords = cap(f.keywords);
-        return { ok: true, output: obj, fields: f };
-      }
+      if (opts.schema) return { ok: true, output: obj, fields: withHierarchy(langFields(obj)) };
       const groups = langs.length > 1 ? langs.map((l) => [l, obj[l] as Record<string, unknown>] as const) : [[langs[0], obj] as const];
       for (const [, g] of groups) {
         if (!needsKeywords) continue;
+        if (cleanKeywords(g.keywords as string[], 1).length === 0) return { ok: false, message: 'no usable keywords (only dates, coordinates, camera names or file names)' };
         g.keywords = cap(g.keywords as string[]);
-        if ((g.keywords as string[]).length === 0) return { ok: false, message: 'no usable keywords (only dates or coordinates)' };
       }
-      const perLang = langs.length > 0 ? Object.fromEntries(groups.map(([l, g]) => [l!, langFields(g)])) : undefined;
-      return { ok: true, output: obj, fields: withLangs(langFields(groups[0]![1]), perLang) };
+      const perLang = langs.length > 0 ? Object.fromEntries(groups.map(([l, g]) => [l!, withHierarchy(langFields(g))])) : undefined;
+      return { ok: true, output: obj, fields: withLangs(withHierarchy(langFields(groups[0]![1])), perLang) };
     },
   };
 }

@@ -13,6 +13,8 @@ export interface TemplateVars {
   camera?: string;
   /** `--context` text. */
   context?: string;
+  /** What the photo's own metadata says (--context-from-metadata); never GPS. */
+  metadata?: string;
 }
 
 const VAR_RE = /\{(filename|folder|date|camera|context)\}/g;

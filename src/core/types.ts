@@ -85,6 +85,8 @@ export interface ResultRecord {
   estimated_cost_usd?: number | null;
   /** Sidecar files written for this photo (XMP, JSON, TXT). */
   sidecars?: string[];
+  /** Files written by --deliver for this photo (the copy, and its sidecar for RAW/HEIC). */
+  delivered?: string[];
   /** Why a sidecar could not be written (the answer itself is fine). */
   sidecar_error?: string;
   /** Images the model returned, saved in --out (paths relative to it). */

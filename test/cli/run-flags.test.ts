@@ -14,6 +14,7 @@ import type { CliIO } from '../../src/cli/io.js';
 
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'photobatch-flags-'));
 writeFileSync(path.join(cwd, 'prompt.txt'), 'Describe {filename} for {context}\n');
+writeFileSync(path.join(cwd, 'vocab.txt'), 'Wedding\n\tCeremony\nTết\n');
 writeFileSync(path.join(cwd, 'schema.json'), JSON.stringify({ type: 'object', properties: { title: { type: 'string' } } }));
 const io: CliIO = {
   stdout: process.stdout, stderr: process.stderr, readStdin: async () => '', env: {}, cwd, onSignal: () => () => {},
@@ -46,6 +47,12 @@ const ROWS: Row[] = [
   ['--sidecar', ['--sidecar', 'xmp', '--sidecar', 'txt'], (o) => o.sidecars.kinds, ['xmp', 'txt']],
   ['--sidecar-in-place', ['--sidecar-in-place'], (o) => o.sidecars.inPlace, true],
   ['--sidecar-naming', ['--sidecar-naming', 'darktable'], (o) => o.sidecars.naming, 'darktable'],
+  ['--min-keywords', ['--min-keywords', '9'], (o) => o.delivery.minKeywords, 9],
+  ['--vocabulary', ['--vocabulary', 'vocab.txt'], (o) => o.delivery.vocabulary !== undefined, true],
+  ['--vocabulary-mode', ['--vocabulary', 'vocab.txt', '--vocabulary-mode', 'strict'], (o) => o.delivery.vocabularyMode, 'strict', ['--vocabulary', 'vocab.txt']],
+  ['--vocabulary-hint-tokens', ['--vocabulary-hint-tokens', '120'], (o) => o.delivery.vocabularyHintTokens, 120],
+  ['--context-from-metadata', ['--context-from-metadata'], (o) => o.delivery.contextFromMetadata, true],
+  ['--deliver', ['--deliver', 'd1'], (o) => o.delivery.deliverDir, path.join(cwd, 'd1')],
   ['--modalities', ['--modalities', 'image,text'], (o) => o.modalities, ['image', 'text']],
   ['--no-contact-sheet', ['--no-contact-sheet'], (o) => o.contactSheet, false],
   ['--max-tokens', ['--max-tokens', '77'], (o) => [o.maxTokens, o.maxTokensExplicit], [77, true]],

@@ -19,13 +19,17 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     if (!opts.quiet) io.stderr.write(line + '\n');
   };
 
-  const photos = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
+  const scanned = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
       readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
     }),
   );
+  // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
+  const deliverDir = opts.delivery.deliverDir;
+  (await import('../run-setup.js')).checkDeliverDir(opts);
+  const photos = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
   if (photos.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
     throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
@@ -69,16 +73,14 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     return ExitCode.ok;
   }
 
-  const { openRunEndpoint, batchSettings } = await import('../run-setup.js');
+  const { openRunEndpoint, batchSettings, openPhotoOutputs } = await import('../run-setup.js');
   const setup = await openRunEndpoint(opts, io, s);
   const { endpoint, openRouter, price } = setup;
   const client = endpoint.client;
   try {
     const classifyHelpers = await import('../../core/time-text.js');
 
-    const sidecars = opts.sidecars.kinds.length === 0
-      ? undefined
-      : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
+    const outputs = await openPhotoOutputs(opts);
     return await runWithSignals(io, async (stopSignal, abortSignal) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
@@ -100,8 +102,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       };
       try {
         const result = await runBatch({
-          photos, ...batchSettings(opts, setup, stats),
-          ...(sidecars ? { sidecars } : {}),
+          photos, ...batchSettings(opts, setup, stats), ...outputs.batch,
           stopSignal, abortSignal,
           onEvent: (event) => {
             progress?.onEvent(event);
@@ -139,7 +140,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         return exitCodeForRun(result);
       } finally {
         progress?.stop();
-        await sidecars?.close();
+        await outputs.close();
       }
     });
   } finally {
@@ -174,6 +175,11 @@ async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: (
   } finally {
     spinner.stop();
   }
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function displayPath(cwd: string, p: string): string {

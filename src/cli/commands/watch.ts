@@ -36,17 +36,16 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
   }
   const stats = historyStats(previous, opts.config.model);
 
-  const { openRunEndpoint, batchSettings } = await import('../run-setup.js');
+  const { openRunEndpoint, batchSettings, openPhotoOutputs, checkDeliverDir } = await import('../run-setup.js');
+  checkDeliverDir(opts);
   const setup = await openRunEndpoint(opts, io, s);
   const { watchFolder } = await import('../../core/watch/watch-folder.js');
   const { createLiveReports } = await import('../../core/watch/live-reports.js');
   const warnings: string[] = [];
   const warn = (m: string) => (progress ? warnings.push(m) : io.stderr.write(s.yellow(`Warning: ${m}`) + '\n'));
   let progress: ReturnType<typeof import('../watch-progress.js').createWatchProgress> | undefined;
-  const sidecars = opts.sidecars.kinds.length === 0
-    ? undefined
-    : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
-  const watched = await watchFolder({ root: path.resolve(io.cwd, folder), outDir: opts.outDir, settleMs, poll, ...(pollIntervalMs ? { pollIntervalMs } : {}), onWarning: warn });
+  const outputs = await openPhotoOutputs(opts);
+  const watched = await watchFolder({ root: path.resolve(io.cwd, folder), outDir: opts.outDir, ...(opts.delivery.deliverDir ? { alsoIgnore: [opts.delivery.deliverDir] } : {}), settleMs, poll, ...(pollIntervalMs ? { pollIntervalMs } : {}), onWarning: warn });
   const live = createLiveReports({
     outDir: opts.outDir, previous, contactSheet: opts.contactSheet, refreshSeconds, minIntervalMs: 1000,
     onError: (err) => warn(`reports not updated (${err.message})`),
@@ -103,7 +102,7 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
     const { runBatch } = await import('../../core/batch.js');
     const result = await runBatch({
       photos: watched.queue, ...batchSettings(opts, setup, stats),
-      ...(sidecars ? { sidecars } : {}), stopSignal: stop.signal, abortSignal: abort.signal, onEvent,
+      ...outputs.batch, stopSignal: stop.signal, abortSignal: abort.signal, onEvent,
     });
     progress?.clear();
     // runBatch wrote the final reports; a live rewrite finishing after them must not leave the page reloading.
@@ -118,7 +117,7 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
     unsubscribe();
     await live.close();
     await watched.close();
-    await sidecars?.close();
+    await outputs.close();
     await setup.endpoint.close();
   }
 }

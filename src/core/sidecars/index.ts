@@ -1,23 +1,28 @@
 import { writeJsonSidecar, writeTxtSidecar } from './json-txt.js';
 import { sidecarPath, type SidecarKind, type SidecarNaming } from './sidecar-path.js';
 import { createXmpWriter, type XmpWriter } from './xmp.js';
+import { resolveSidecarNaming, type SidecarNamingChoice } from './sidecar-naming.js';
+import path from 'node:path';
 
 export { sidecarPath, type SidecarKind, type SidecarNaming } from './sidecar-path.js';
+export { resolveSidecarNaming, type SidecarNamingChoice } from './sidecar-naming.js';
 export { DEFAULT_EXIFTOOL_CONFIG, photobatchExiftoolArgs } from './xmp.js';
 
 export interface LangFields {
   caption?: string;
   altText?: string;
   headline?: string;
+  /** dc:title / IPTC ObjectName: only when a title was asked for (--preset stock). */
+  title?: string;
+  /** Iptc4xmpCore:ExtDescrAccessibility: the long description beside alt text. */
+  extendedDescription?: string;
   keywords?: string[];
+  /** `Parent|Child` paths of the keywords (lr:hierarchicalSubject); the flat keyword when there is no vocabulary. */
+  hierarchical?: string[];
 }
 
 /** What a model's answer contributes to metadata. Top-level values are the x-default ones. */
-export interface SidecarFields {
-  caption?: string;
-  keywords?: string[];
-  altText?: string;
-  headline?: string;
+export interface SidecarFields extends LangFields {
   byLang?: Record<string, LangFields>;
 }
 
@@ -39,7 +44,7 @@ export interface SidecarWriterOptions {
   kinds: SidecarKind[];
   outDir: string;
   inPlace: boolean;
-  naming: SidecarNaming;
+  naming: SidecarNaming | SidecarNamingChoice;
   /** Override of the ExifTool config defining XMP-photobatch (tests, unusual installs). */
   exiftoolConfigPath?: string;
 }
@@ -84,8 +89,11 @@ export function createSidecarWriter(opts: SidecarWriterOptions): SidecarWriter {
   return {
     async write(photo, fields, provenance) {
       const written: string[] = [];
+      const outFolder = path.join(path.resolve(opts.outDir), path.dirname(photo.file));
+      const dirs = opts.inPlace ? [path.dirname(photo.path)] : [outFolder, path.dirname(photo.path)];
+      const naming = await resolveSidecarNaming(photo.path, opts.naming, dirs);
       for (const kind of kinds) {
-        const target = sidecarPath(photo, { kind, outDir: opts.outDir, inPlace: opts.inPlace, naming: opts.naming });
+        const target = sidecarPath(photo, { kind, outDir: opts.outDir, inPlace: opts.inPlace, naming });
         // The original image is never touched, whatever name the photo has.
         if (target === photo.path) throw new Error(`Sidecar path equals the photo itself: ${photo.path}`);
         if (await serialised(target, () => writeOne(kind, target, fields, provenance))) written.push(target);

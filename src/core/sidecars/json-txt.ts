@@ -31,6 +31,12 @@ export function allKeywords(fields: SidecarFields): string[] {
   return keywordUnion([], lists.flat());
 }
 
+/** Every keyword path (lr:hierarchicalSubject): the vocabulary path, or the flat keyword as a top-level one. */
+export function allHierarchical(fields: SidecarFields): string[] {
+  const groups = [fields, ...Object.values(fields.byLang ?? {})];
+  return keywordUnion([], groups.flatMap((g) => g.hierarchical ?? g.keywords ?? []));
+}
+
 /** `existing` kept as is and in order; incoming ones added unless already there in any letter case. */
 export function keywordUnion(existing: readonly string[], incoming: readonly string[]): string[] {
   const seen = new Set(existing.map((k) => k.toLowerCase()));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultExiftoolArgs, ExifTool, type WriteTags } from 'exiftool-vendored';
 import type { Provenance, SidecarFields } from './index.js';
-import { allKeywords, keywordUnion, tempPathFor } from './json-txt.js';
+import { allHierarchical, allKeywords, keywordUnion, tempPathFor } from './json-txt.js';
 
 /**
  * Defines the XMP-photobatch namespace. The same relative path works from src/core/sidecars
@@ -24,7 +24,17 @@ const LANG_RE = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
  * caption written earlier. Keywords are appended (`Subject+`) so existing ones stay
  * byte-for-byte, including ones ExifTool would otherwise re-type (e.g. "007").
  */
-export function buildXmpTags(fields: SidecarFields, provenance: Provenance, existingKeywords: readonly string[]): WriteTags {
+export interface ExistingKeywords {
+  subject: readonly string[];
+  hierarchical: readonly string[];
+  /** IPTC-IIM Keywords (embedded only). */
+  iptc?: readonly string[];
+  /** digiKam:TagsList (`Parent/Child`), when digiKam already tagged the photo. */
+  digikam?: readonly string[];
+}
+
+export function buildXmpTags(fields: SidecarFields, provenance: Provenance, existing: ExistingKeywords | readonly string[]): WriteTags {
+  const known: ExistingKeywords = Array.isArray(existing) ? { subject: existing, hierarchical: [] } : (existing as ExistingKeywords);
   const tags: Record<string, unknown> = {};
   const langs = Object.entries(fields.byLang ?? {});
   const first = langs[0]?.[1];
@@ -34,17 +44,36 @@ export function buildXmpTags(fields: SidecarFields, provenance: Provenance, exis
   const altText = fields.altText ?? first?.altText;
   if (altText !== undefined) tags['XMP-iptcCore:AltTextAccessibility'] = altText;
   // photoshop:Headline is a plain string, not a language alternative: x-default only.
-  const headline = fields.headline ?? first?.headline;
+  const title = fields.title ?? first?.title;
+  if (title !== undefined) tags['XMP-dc:Title'] = title;
+  // Getty and Photo Mechanic read the title as the headline; an explicit headline wins.
+  const headline = fields.headline ?? first?.headline ?? title;
   if (headline !== undefined) tags['XMP-photoshop:Headline'] = headline;
+  const extended = fields.extendedDescription ?? first?.extendedDescription;
+  if (extended !== undefined) tags['XMP-iptcCore:ExtDescrAccessibility'] = extended;
   for (const [lang, l] of langs) {
     if (!LANG_RE.test(lang)) throw new Error(`Invalid language code for XMP: ${JSON.stringify(lang)}`);
     if (l.caption !== undefined) tags[`XMP-dc:Description-${lang}`] = l.caption;
     if (l.altText !== undefined) tags[`XMP-iptcCore:AltTextAccessibility-${lang}`] = l.altText;
+    if (l.title !== undefined) tags[`XMP-dc:Title-${lang}`] = l.title;
+    if (l.extendedDescription !== undefined) tags[`XMP-iptcCore:ExtDescrAccessibility-${lang}`] = l.extendedDescription;
   }
 
-  const existing = keywordUnion([], existingKeywords);
-  const added = keywordUnion(existing, allKeywords(fields)).slice(existing.length);
+  // Both keyword lists: darktable reads lr:hierarchicalSubject and ignores dc:subject when it is present
+  // (darktable src/common/exif.cc), Immich prefers it too; Lightroom and agencies read dc:subject.
+  const subject = keywordUnion([], known.subject);
+  const added = keywordUnion(subject, allKeywords(fields)).slice(subject.length);
   if (added.length > 0) tags['XMP-dc:Subject+'] = added;
+  const hier = keywordUnion([], known.hierarchical);
+  const addedHier = keywordUnion(hier, allHierarchical(fields)).slice(hier.length);
+  if (addedHier.length > 0) tags['XMP-lr:HierarchicalSubject+'] = addedHier;
+  // Immich reads digiKam:TagsList before anything else: where digiKam already tagged the photo, our
+  // keywords go there too (digiKam's separator is "/"), or Immich would never show them.
+  if (known.digikam && known.digikam.length > 0) {
+    const dk = keywordUnion([], known.digikam);
+    const addedDk = keywordUnion(dk, allHierarchical(fields).map((h) => h.split('|').join('/'))).slice(dk.length);
+    if (addedDk.length > 0) tags['XMP-digiKam:TagsList+'] = addedDk;
+  }
 
   tags['XMP-photobatch:PhotobatchModel'] = provenance.model;
   tags['XMP-photobatch:PhotobatchPromptHash'] = provenance.promptHash;
@@ -90,7 +119,7 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
         () => true,
         () => false,
       );
-      const existingKeywords = exists ? await readKeywords(exiftool, target) : [];
+      const existingKeywords = exists ? await readKeywords(exiftool, target) : { subject: [], hierarchical: [] };
       const tags = buildXmpTags(fields, provenance, existingKeywords);
       // Edit a copy and swap it in: a crash or an ExifTool error never leaves a half-written
       // sidecar where Lightroom or darktable would read it.
@@ -112,13 +141,20 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
   };
 }
 
-async function readKeywords(et: ExifTool, file: string): Promise<string[]> {
-  const tags = (await et.read(file)) as { Subject?: unknown; errors?: string[] };
+/** The keywords already in a file (sidecar or image), as text: "007" stays "007". */
+export async function readKeywords(et: ExifTool, file: string): Promise<Required<ExistingKeywords>> {
+  const tags = (await et.read(file, {
+    readArgs: ['-XMP-dc:Subject', '-XMP-lr:HierarchicalSubject', '-IPTC:Keywords', '-XMP-digiKam:TagsList'],
+    useMWG: false,
+  })) as { Subject?: unknown; HierarchicalSubject?: unknown; Keywords?: unknown; TagsList?: unknown; errors?: string[] };
   if (tags.errors && tags.errors.length > 0) {
     // An unreadable sidecar is someone's data: writing over it would lose it.
     throw new Error(`Cannot read existing sidecar ${file}: ${tags.errors.join('; ')}`);
   }
-  const subject = tags.Subject;
-  const list = Array.isArray(subject) ? subject : subject === undefined || subject === null ? [] : [subject];
+  return { subject: asList(tags.Subject), hierarchical: asList(tags.HierarchicalSubject), iptc: asList(tags.Keywords), digikam: asList(tags.TagsList) };
+}
+
+function asList(v: unknown): string[] {
+  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
   return list.map((k) => String(k));
 }

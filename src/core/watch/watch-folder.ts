@@ -13,6 +13,8 @@ export interface WatchFolderOptions {
   root: string;
   /** Never read: results, thumbnails and returned images land there. */
   outDir: string;
+  /** Other output folders never read (e.g. --deliver). */
+  alsoIgnore?: readonly string[];
   /** A new file is taken once its size has not changed for this long. */
   settleMs: number;
   /** true: poll (network shares); false: OS events; 'auto' (default): poll on a network file system. */
@@ -51,6 +53,7 @@ export async function watchFolder(opts: WatchFolderOptions): Promise<WatchedFold
   const netFs = opts.poll === 'auto' || opts.poll === undefined ? await networkFileSystem(root) : undefined;
   const polling = opts.poll === true ? '--poll' : netFs === undefined ? undefined : `${netFs} network share`;
 
+  const outputs = [outDir, ...(opts.alsoIgnore ?? []).map((d) => path.resolve(d))];
   const queue = new PhotoQueue();
   const seen = new Set<string>();
   const again = new Set<string>();
@@ -65,7 +68,7 @@ export async function watchFolder(opts: WatchFolderOptions): Promise<WatchedFold
   const watcher: FSWatcher = watch(root, {
     ignoreInitial: true,
     // Everything below root except the output folder and names still being written.
-    ignored: (p: string) => (p !== root && isPartialName(p)) || inside(p, outDir),
+    ignored: (p: string) => (p !== root && isPartialName(p)) || outputs.some((dir) => inside(p, dir)),
     awaitWriteFinish: { stabilityThreshold: opts.settleMs, pollInterval: Math.max(20, Math.min(100, Math.round(opts.settleMs / 4))) },
     usePolling: polling !== undefined,
     interval: opts.pollIntervalMs ?? 1000,
@@ -90,7 +93,7 @@ export async function watchFolder(opts: WatchFolderOptions): Promise<WatchedFold
 
   // Existing photos after the watcher is ready, so a photo landing in between is caught by one or the other
   // (and `seen` keeps it from being queued twice).
-  const existing = await scanInputs([root], { outDir, cwd: root });
+  const existing = (await scanInputs([root], { outDir, cwd: root })).filter((p) => !outputs.some((dir) => inside(p.path, dir)));
   const timers = new Set<NodeJS.Timeout>();
   // A photo still being copied when the watch starts is taken once its size has settled, like a new one.
   const whenSettled = async (abs: string, last?: number) => {
