@@ -24,6 +24,7 @@ import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
 import { pullFrom, type PhotoSource } from './photo-source.js';
+import { runPool } from './pool.js';
 
 export interface BatchOptions {
   /** A list, or an async source that keeps yielding photos (a watched folder) until it ends. */
@@ -369,21 +370,13 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     await deliverResult(photo, parsed.fields, { model: done.model ?? opts.model, promptHash, costUsd: done.usage?.cost_usd ?? null, date: done.at });
   };
 
-  // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
-  // A fixed pool of workers pulling the next photo, so 10,000 photos do not mean 10,000 queued promises.
   const source = pullFrom(opts.photos);
-  const worker = async () => {
-    // A stopped batch takes nothing more: an endless source (a watched folder) would otherwise keep it alive.
-    for (let photo = await source.next(); photo && !stopped; photo = await source.next()) {
-      emit({ type: 'taken', photo });
-      await processPhoto(photo);
-    }
-  };
   emit({ type: 'start', total: source.known ?? 0 });
   try {
-    // allSettled: an unexpected error in one photo must not close the journal under the others.
-    const workers = Array.from({ length: Math.min(source.known ?? Infinity, Math.max(2, opts.concurrency * 2)) }, worker);
-    const bug = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
+    const bug = await runPool(source, processPhoto, {
+      workers: Math.max(2, opts.concurrency * 2), stopped: () => stopped !== undefined, onTake: (photo) => emit({ type: 'taken', photo }),
+    }).then(() => undefined, (err: unknown) => ({ reason: err }));
     await Promise.allSettled(pendingDeliveries);
     if (bug) throw bug.reason;
   } finally {
