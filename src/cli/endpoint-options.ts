@@ -18,7 +18,8 @@ export function addEndpointOptions(cmd: Command, opts: { tiers?: boolean } = {})
     .addOption(new Option('--server <kind>', 'what --base-url is (default: detected)').choices([...SERVER_KINDS]))
     .option('--price-in <usd>', 'your price per million input tokens, for servers that report no cost (enables --max-cost)')
     .option('--price-out <usd>', 'your price per million output tokens (with --price-in)')
-    .option('--no-vision-check', 'skip the check that a local model can see images');
+    .option('--no-vision-check', 'skip the check that a local model can see images')
+    .option('--allow-insecure-http', 'allow a plain-http --base-url on another machine (the key and photos travel unencrypted)');
   if (opts.tiers !== false) {
     cmd
       .addOption(new Option('--tier <tier>', 'OpenRouter service tier: flex is up to half price, slower, and may be refused').choices(['standard', 'flex']).default('standard'))

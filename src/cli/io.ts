@@ -6,11 +6,17 @@ export interface CliIO {
   readStdin: () => Promise<string>;
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Subscribes to Ctrl-C / SIGTERM; returns an unsubscribe function. */
+  /** Subscribes to Ctrl-C / SIGTERM / SIGHUP; returns an unsubscribe function. */
   onSignal: (handler: (signal: string) => void) => () => void;
 }
 
 export function defaultIO(): CliIO {
+  // A reader that went away (`photobatch report --json | head -1`) ends the output, not the process with a stack trace.
+  if (process.stdout.listenerCount('error') === 0) {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -23,13 +29,12 @@ export function defaultIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
     onSignal: (handler) => {
-      const onInt = () => handler('SIGINT');
-      const onTerm = () => handler('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
+      // SIGHUP (the terminal closed) is handled like SIGTERM: finish what is in flight and paid for.
+      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+      const listeners = signals.map((sig) => [sig, () => handler(sig)] as const);
+      for (const [sig, fn] of listeners) process.on(sig, fn);
       return () => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
+        for (const [sig, fn] of listeners) process.off(sig, fn);
       };
     },
   };

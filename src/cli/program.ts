@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 import { addEndpointOptions } from './endpoint-options.js';
@@ -6,6 +6,8 @@ import { addWatchCommand } from './watch-program.js';
 
 export interface ProgramState {
   exitCode: number;
+  /** Scrubs keys and control characters from messages that echo arguments (commander's usage errors). */
+  redact?: (text: string) => string;
 }
 
 const CONFIG_HELP = `
@@ -15,11 +17,21 @@ Configuration (a flag wins over the environment, which wins over .env in the cur
   AI_MODEL             model id, default google/gemini-2.5-flash
   MAX_IMAGE_SIZE       longest edge in px sent to the model, default 2048
 
-Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error · 3 some photos failed ·
-            4 stopped early, re-run to resume · 130 interrupted`;
+Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error, or --out in use · 3 some photos failed ·
+            4 stopped early, re-run to resume · 5 output not writable (disk full, read-only) ·
+            130 interrupted · 141 stdout closed by its reader`;
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
+const SIDECAR_KINDS = ['xmp', 'json', 'txt'];
+
+/**
+ * A repeatable option limited to `choices`. commander's .choices() installs its own parser and a later
+ * .argParser() replaces it, validation included, so the check lives here (`--sidecar jpg` once wrote over photos).
+ */
+function collectChoice(choices: readonly string[]) {
+  return (value: string, previous: string[] = []): string[] => {
+    if (!choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    return [...previous, value];
+  };
 }
 
 /** Builds the command tree. Heavy modules (sharp, undici) load inside the actions, so --help stays fast. */
@@ -31,7 +43,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      writeErr: (text) => io.stderr.write(state.redact ? state.redact(text) : text),
     })
     .addHelpText('after', CONFIG_HELP);
 
@@ -40,6 +52,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .description('Send every photo to a vision model and write results.jsonl and a cost report')
     .argument('<inputs...>', 'folders (recursive), image files, or - to read paths from stdin')
     .option('-o, --out <dir>', 'output folder', './photobatch-out')
+    .option('-0, --null', 'paths read from stdin (-) are separated by NUL, as `find -print0` writes them')
     .option('-m, --model <id>', 'OpenRouter model id (default: $AI_MODEL or google/gemini-2.5-flash)')
     .option('--fallback-model <ids>', 'comma-separated models OpenRouter tries if the first fails')
     .option('-p, --prompt <text>', 'the instruction sent with each photo; may use {filename} {folder} {date} {camera} {context}')
@@ -55,7 +68,8 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--context-from-metadata', "send the photo's own keywords, caption, event, place names and tagged people as context (never GPS)")
     .option('--deliver <dir>', 'write a copy of each photo with the results embedded (XMP + IPTC), mirroring the input folders; RAW/HEIC get a copy plus an XMP sidecar')
     .option('--schema <file.json>', 'JSON Schema for structured output; the parsed object goes into output')
-    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(['xmp', 'json', 'txt']).argParser(collect).default([]))
+    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(SIDECAR_KINDS).argParser(collectChoice(SIDECAR_KINDS)).default([]))
+    .option('--overwrite', 'replace sidecar fields (and .txt files) written by hand; by default they are kept')
     .option('--sidecar-in-place', 'write sidecars beside the originals (what Lightroom and darktable read)')
     .addOption(new Option('--sidecar-naming <style>', 'auto follows the sidecar already beside the photo, else IMG_1.xmp; lightroom: IMG_1.xmp; darktable: IMG_1.CR2.xmp').choices(['auto', 'lightroom', 'darktable', 'default']).default('auto'))
     .option('--modalities <list>', 'output modalities, e.g. image,text for image-output models (images are saved in --out)')
@@ -71,6 +85,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--retries <n>', 'retries per photo for rate limits, timeouts and server errors', '5')
     .option('--timeout <seconds>', 'per-request deadline', '120')
     .addOption(new Option('--wait-for-credits [duration]', 'when credits run out, wait for a top-up (e.g. 2h; default 12h) instead of stopping'))
+    .addOption(new Option('--wait-lock [duration]', 'if another run is using --out, wait for it (e.g. 30m; default 1h) instead of exiting 2'))
     .option('--dry-run', 'estimate tokens and cost offline; sends nothing, needs no key')
     .option('--json', 'write each result line to stdout as it finishes (dry run: one JSON document)')
     .option('--force', 'redo photos that are already done in --out')

@@ -1,6 +1,7 @@
 import type { DryRunEstimate } from '../core/dry-run.js';
 import { duration, int, usd } from './format.js';
 import { style } from './io.js';
+import { terminalSafeLine } from './terminal-text.js';
 
 /** The human dry-run estimate, for stderr. */
 export function renderDryRun(
@@ -12,7 +13,7 @@ export function renderDryRun(
   const s = style(color);
   const t = e.totals;
   const lines: string[] = [];
-  lines.push(`${s.bold('Dry run')} · nothing sent · model ${e.model} (${e.family} image rule)`);
+  lines.push(`${s.bold('Dry run')} · nothing sent · model ${terminalSafeLine(e.model)} (${e.family} image rule)`);
   if (e.familyNote) lines.push(s.yellow(`Note: ${e.familyNote}`));
   lines.push(`${int(e.photos.length)} photos found: ${int(e.readable)} readable, ${int(e.unreadable)} unreadable`);
 
@@ -30,7 +31,7 @@ export function renderDryRun(
   lines.push(`Expected cost ${s.bold(usd(t.expectedUsd))} · worst case ${usd(t.worstUsd)} (every answer at --max-tokens) · ${usd(t.perPhotoUsd)} per photo`);
   lines.push(`Duration ≈ ${duration(t.seconds * 1000)} at --concurrency ${opts.concurrency}`);
   lines.push(s.dim(`Prices: ${prices.source === 'snapshot' ? `bundled snapshot of ${prices.date}` : `${prices.source}, ${prices.date}`}; OpenRouter bills what the provider reports, so this is an estimate.`));
-  for (const p of e.photos.filter((x) => x.error).slice(0, 10)) lines.push(s.red(`  ${p.file}: ${p.error!.message}`));
+  for (const p of e.photos.filter((x) => x.error).slice(0, 10)) lines.push(s.red(`  ${terminalSafeLine(`${p.file}: ${p.error!.message}`)}`));
   if (e.unreadable > 10) lines.push(s.red(`  … and ${e.unreadable - 10} more unreadable`));
   return lines.join('\n') + '\n';
 }

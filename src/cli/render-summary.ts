@@ -2,6 +2,7 @@ import type { BatchResult } from '../core/batch.js';
 import type { CostReport } from '../core/report.js';
 import { duration, int, percentDiff, plural, usd } from './format.js';
 import { style } from './io.js';
+import { terminalSafe, terminalSafeLine } from './terminal-text.js';
 
 /** The human summary of a run, for stderr. */
 export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFile' | 'stopped'>, outDirShown: string, color: boolean): string {
@@ -18,11 +19,11 @@ export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFil
   lines.push(`${s.bold('photobatch:')} ${counts.join(' · ')} of ${plural(p.total, 'photo')} in ${duration(r.elapsed_ms)}`);
   lines.push(...renderCostLines(r));
   if (Object.keys(r.failures_by_kind).length > 0) {
-    const kinds = Object.entries(r.failures_by_kind).map(([k, n]) => `${k} ${n}`).join(', ');
+    const kinds = Object.entries(r.failures_by_kind).map(([k, n]) => `${terminalSafeLine(k)} ${n}`).join(', ');
     lines.push(`Failures: ${kinds}  (each one's message is in results.jsonl: jq 'select(.status=="failed")')`);
   }
-  lines.push(s.dim(`Results: ${outDirShown}/results.jsonl · report: ${outDirShown}/cost-report.json, cost-report.csv`));
-  if (result.stopped && result.stopped.reason !== 'interrupted') lines.push(s.yellow(`Stopped: ${result.stopped.message}`));
+  lines.push(s.dim(terminalSafeLine(`Results: ${outDirShown}/results.jsonl · report: ${outDirShown}/cost-report.json, cost-report.csv`)));
+  if (result.stopped && result.stopped.reason !== 'interrupted') lines.push(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`));
   if (result.stopped?.reason === 'interrupted') lines.push(s.yellow('Interrupted: finished results are saved. Re-run the same command to continue.'));
   return lines.join('\n') + '\n';
 }
@@ -47,7 +48,7 @@ export function renderCostLines(r: CostReport): string[] {
   }
   const models = Object.entries(r.by_model);
   if (models.length > 0) {
-    lines.push('By model: ' + models.map(([m, t]) => `${m} ${plural(t.photos, 'photo')} ${usd(t.cost_usd)}`).join(' · '));
+    lines.push('By model: ' + models.map(([m, t]) => `${terminalSafeLine(m)} ${plural(t.photos, 'photo')} ${usd(t.cost_usd)}`).join(' · '));
   }
   return lines;
 }

@@ -29,7 +29,9 @@ export interface RunOptions {
   /** Whether --max-tokens was given (else reasoning headroom may be added). */
   maxTokensExplicit: boolean;
   waitForCreditsMs?: number;
-  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: DeliveryOptions['sidecarNaming'] };
+  /** --wait-lock: how long to queue behind another run on the same --out. */
+  waitLockMs?: number;
+  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: DeliveryOptions['sidecarNaming']; overwrite: boolean };
   /** --deliver, --vocabulary, keyword counts, --context-from-metadata. */
   delivery: DeliveryOptions;
   modalities?: string[];
@@ -37,6 +39,8 @@ export interface RunOptions {
   dryRun: boolean;
   /** --reconcile: audit each answer's cost against /generation after the run. */
   reconcile: boolean;
+  /** -0/--null: paths on stdin are NUL-separated. */
+  nullSeparated: boolean;
   json: boolean;
   force: boolean;
   quiet: boolean;
@@ -56,6 +60,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
       ...(str('baseUrl') ? { baseUrl: str('baseUrl')! } : {}),
       ...(str('model') ? { model: str('model')! } : {}),
       ...(str('maxEdge') ? { maxEdge: str('maxEdge')! } : {}),
+      ...(flags.allowInsecureHttp === true ? { allowInsecureHttp: true } : {}),
     },
     env: io.env,
     dotenv: readDotenv(io.cwd),
@@ -111,11 +116,13 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
       kinds: [...new Set((flags.sidecar as ('xmp' | 'json' | 'txt')[] | undefined) ?? [])],
       inPlace: flags.sidecarInPlace === true,
       naming: delivery.sidecarNaming,
+      overwrite: flags.overwrite === true,
     },
     delivery,
     contactSheet: flags.contactSheet !== false,
     dryRun: flags.dryRun === true,
     reconcile: flags.reconcile === true,
+    nullSeparated: flags.null === true,
     json: flags.json === true,
     force: flags.force === true,
     quiet: flags.quiet === true,
@@ -129,6 +136,9 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
   const wait = flags.waitForCredits;
   if (wait === true) options.waitForCreditsMs = DEFAULT_CREDIT_WAIT_MS;
   else if (typeof wait === 'string') options.waitForCreditsMs = parseDuration(wait, '--wait-for-credits');
+  const waitLock = flags.waitLock;
+  if (waitLock === true) options.waitLockMs = 3_600_000;
+  else if (typeof waitLock === 'string') options.waitLockMs = parseDuration(waitLock, '--wait-lock');
   return options;
 }
 

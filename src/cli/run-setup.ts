@@ -5,6 +5,7 @@ import type { Endpoint } from '../core/endpoints/open-endpoint.js';
 import type { ModelPrice } from '../core/pricing/prices.js';
 import type { CliIO } from './io.js';
 import type { RunOptions } from './run-options.js';
+import { terminalSafe } from './terminal-text.js';
 import type { ModelReasoning, ReasoningPlan } from '../core/reasoning.js';
 import type { HistoryStats } from '../core/history.js';
 import type { PhotoRef } from '../core/types.js';
@@ -49,7 +50,7 @@ export async function openRunEndpoint(
   });
   const openRouter = endpoint.server.kind === 'openrouter';
   try {
-    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
+    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
     const remaining = endpoint.keyInfo?.limit_remaining;
     const tierText = opts.endpoint.tier.tier === 'flex' ? ` · tier flex (fallback: ${opts.endpoint.tier.fallback})` : '';
     info(s.dim(openRouter
@@ -100,6 +101,7 @@ export function batchSettings(opts: RunOptions, setup: RunSetup, stats: HistoryS
     quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
     ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
+    ...(opts.waitLockMs === undefined ? {} : { lockWaitMs: opts.waitLockMs }),
     // Credits are polled on OpenRouter's /key, which no other server has.
     ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
     ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
@@ -120,17 +122,22 @@ export function checkDeliverDir(opts: RunOptions): void {
  * Per-photo writers besides the journal: sidecars, delivered copies, and the metadata reader for
  * --context-from-metadata. Shared by run and watch; `close()` ends them all.
  */
-export async function openPhotoOutputs(opts: RunOptions) {
+export async function openPhotoOutputs(opts: RunOptions, photos: readonly PhotoRef[]) {
+  // Which files photobatch created, so it never replaces one it did not (every input photo is the user's).
+  const { OutputManifest } = await import('../core/safety/output-manifest.js');
+  const manifest = new OutputManifest(opts.outDir, photos.map((p) => p.path));
   const sidecars = opts.sidecars.kinds.length === 0
     ? undefined
-    : (await import('../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir });
+    : (await import('../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
   const deliverDir = opts.delivery.deliverDir;
   const deliverer = deliverDir === undefined
     ? undefined
     : (await import('../core/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
   const metadataReader = opts.delivery.contextFromMetadata ? (await import('../core/metadata-context.js')).createMetadataContextReader() : undefined;
   return {
+    manifest,
     batch: {
+      manifest,
       ...(sidecars ? { sidecars } : {}),
       ...(deliverer ? { deliverer } : {}),
       ...(metadataReader ? { metadataContext: (photo: PhotoRef) => metadataReader.read(photo) } : {}),

@@ -9,7 +9,7 @@ export const DEFAULT_SETTLE_SECONDS = 1;
 export const DEFAULT_REFRESH_SECONDS = 3;
 
 // Flags of `run` that mean nothing for a folder that keeps filling.
-const NOT_FOR_WATCH = new Set(['--dry-run']);
+const NOT_FOR_WATCH = new Set(['--dry-run', '--null']);
 
 /**
  * `watch` takes every `run` option (copied from the run command, so a flag added to run is a flag of

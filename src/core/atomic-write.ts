@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fitFileName } from './safety/file-names.js';
 
 /**
  * Writes through a temp file and a rename, so a reader (a browser reloading report.html, a script
@@ -32,7 +34,7 @@ export async function writeChunksAtomic(file: string, chunks: Iterable<string>):
 }
 
 async function replaceAtomically(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = path.join(path.dirname(file), fitFileName(path.basename(file), `.${randomBytes(6).toString('hex')}.tmp`));
   try {
     await write(tmp);
     await rename(tmp, file);

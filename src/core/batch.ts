@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import pLimit from 'p-limit';
 import type { PhotoRef, RecordError, ResultRecord } from './types.js';
 import { ImageError, PhotobatchError, type StopReason } from './errors.js';
@@ -14,14 +15,18 @@ import type { ModelPrice } from './pricing/prices.js';
 import { planPrompt, type PromptPlan } from './presets.js';
 import { pathTemplateVars, readTemplateVars, usesVar } from './template.js';
 import type { SidecarWriter } from './sidecars/index.js';
-import { writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
+import { CONTACT_SHEET_FILE, writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
 import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
-import { buildReport, type CostReport } from './report.js';
+import { buildReport, COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from './report.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
 import { SpendCaps } from './spend-caps.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
+import { readInputFile } from './images/read-input.js';
+import { acquireOutLock } from './safety/out-lock.js';
+import { OutputManifest, reportReplaceable } from './safety/output-manifest.js';
+import { describeOutputFailure, isOutputFailure, OutputWriteError, StdoutClosedError } from './safety/env-errors.js';
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
 import { pullFrom, type PhotoSource } from './photo-source.js';
 import { runPool } from './pool.js';
@@ -87,6 +92,12 @@ export interface BatchOptions {
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   creditPollMs?: number;
+  /** Files photobatch created in outDir (shared with the sidecar writer); made here when not given. */
+  manifest?: OutputManifest;
+  /** Largest photo read, in bytes (default MAX_INPUT_BYTES, 512 MiB). */
+  maxInputBytes?: number;
+  /** How long to wait for another run holding outDir (--wait-lock); default: fail at once. */
+  lockWaitMs?: number;
 }
 
 export type BatchEvent =
@@ -94,7 +105,7 @@ export type BatchEvent =
   | { type: 'taken'; photo: PhotoRef }
   | { type: 'record'; record: ResultRecord }
   | { type: 'skipped'; record: ResultRecord }
-  | { type: 'stopping'; reason: StopReason | 'interrupted'; message: string }
+  | { type: 'stopping'; reason: BatchStopReason; message: string }
   | { type: 'warning'; message: string }
   | { type: 'sender'; event: SenderEvent };
 
@@ -108,16 +119,41 @@ interface PhotoStep {
   unclaim?: () => void;
 }
 
+/** Why a run ended early: the API's reasons, Ctrl-C, an unwritable --out, or stdout closed by its reader. */
+export type BatchStopReason = StopReason | 'interrupted' | 'output_failed' | 'stdout_closed';
+
 export interface BatchResult {
   report: CostReport;
   /** Records this run wrote. */
   records: ResultRecord[];
-  stopped?: { reason: StopReason | 'interrupted'; message: string };
+  stopped?: { reason: BatchStopReason; message: string };
   reportFile: string;
+  /**
+   * Paid answers that could not be added to results.jsonl (disk full, read-only): where they were
+   * saved instead (`file`), or the records themselves when even that failed.
+   */
+  unsaved?: { file?: string; records: ResultRecord[] };
 }
 
-/** scan → prepare → send → record → report, for one output folder. */
+/**
+ * scan → prepare → send → record → report, for one output folder. One run per folder at a time:
+ * a second writer would pay for every photo again and tear results.jsonl lines.
+ */
 export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
+  const emit = opts.onEvent ?? (() => {});
+  const lock = await outputStep(opts.outDir, () => acquireOutLock(opts.outDir, {
+    waitMs: opts.lockWaitMs ?? 0,
+    ...(opts.stopSignal ? { signal: opts.stopSignal } : {}),
+    onWait: (holder) => emit({ type: 'warning', message: `${opts.outDir} is in use by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another run'}; waiting for it (--wait-lock)` }),
+  }));
+  try {
+    return await runBatchLocked(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const started = Date.now();
   const emit = opts.onEvent ?? (() => {});
   const fallbackModels = opts.fallbackModels ?? [];
@@ -128,7 +164,9 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     : undefined;
   const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
-  const journal = openJournal(opts.outDir);
+  const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir));
+  // What photobatch created in --out: only those files may be replaced; input photos never.
+  const manifest = opts.manifest ?? new OutputManifest(opts.outDir, Array.isArray(opts.photos) ? (opts.photos as readonly PhotoRef[]).map((p) => p.path) : []);
   const records: ResultRecord[] = [];
   let skipped = 0;
   let stopped: BatchResult['stopped'];
@@ -164,14 +202,16 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     onEvent: (event) => emit({ type: 'sender', event }),
   });
 
-  const stop = (reason: StopReason | 'interrupted', message: string) => {
+  const stop = (reason: BatchStopReason, message: string) => {
     if (stopped) return;
     stopped = { reason, message };
     sender.stop();
     emit({ type: 'stopping', reason, message });
   };
   const onSoftStop = () => {
-    stop('interrupted', 'Interrupted: finishing the photos in flight. Press Ctrl-C again to abort them.');
+    // stdout closed by its reader (`| head -1`): stop like a Unix filter, but keep what is in flight and paid for.
+    if (opts.stopSignal?.reason instanceof StdoutClosedError) stop('stdout_closed', 'stdout was closed; finishing the photos in flight.');
+    else stop('interrupted', 'Interrupted: finishing the photos in flight. Press Ctrl-C again to abort them.');
     setTimeout(() => hard.abort(), opts.graceMs ?? 30_000).unref();
   };
   if (opts.stopSignal?.aborted) onSoftStop();
@@ -205,15 +245,26 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const shrinkFor = (photo: PhotoRef) => async (current: PreparedPhoto) => {
     const edge = Math.max(512, Math.round(Math.max(current.width, current.height) / 2));
     try {
-      return await prepLimit(async () => preparePhoto(await readFile(photo.path), { maxEdge: edge, quality: Math.min(opts.quality, 70), fileName: photo.path }));
+      return await prepLimit(async () => preparePhoto(await readInputFile(photo.path, opts.maxInputBytes), { maxEdge: edge, quality: Math.min(opts.quality, 70), fileName: photo.path }));
     } catch {
       return undefined;
     }
   };
 
+  // Once results.jsonl cannot be written, every later answer (already paid for) is kept here and saved elsewhere.
+  const unsaved: ResultRecord[] = [];
   const write = (record: ResultRecord) => {
-    journal.append(record);
     records.push(record);
+    if (unsaved.length > 0) unsaved.push(record);
+    else {
+      try {
+        journal.append(record);
+      } catch (err) {
+        if (!isOutputFailure(err)) throw err;
+        unsaved.push(record);
+        stop('output_failed', `Cannot write ${journal.file}: ${describeOutputFailure(err)}. No new requests are started; free space or make --out writable, then re-run the same command.`);
+      }
+    }
     emit({ type: 'record', record });
   };
   // Byte-identical photos in one run are sent once: later copies wait for the first.
@@ -222,7 +273,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   /** Reads, hashes and (unless it is already answered or being answered) compresses one photo. */
   const preparePhotoStep = (photo: PhotoRef, mayReuse: boolean) =>
     prepLimit(async (): Promise<PhotoStep> => {
-      const original = await readFile(photo.path);
+      const original = await readInputFile(photo.path, opts.maxInputBytes);
       const sha = sha256Hex(original);
       const vars = needsExif ? await readTemplateVars(photo, original) : pathTemplateVars(photo);
       if (opts.metadataContext) {
@@ -318,7 +369,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   /** Sidecars and returned images: their failure is a warning, never a lost answer. */
   const attachFiles = async (record: ResultRecord, photo: PhotoRef, images: readonly string[], fields: import('./sidecars/index.js').SidecarFields) => {
     try {
-      if (images.length > 0) record.images = await saveAiImages(opts.outDir, photo.file, images, { model: record.model ?? opts.model, date: record.at });
+      if (images.length > 0) {
+        record.images = await saveAiImages(opts.outDir, photo.file, images, {
+          manifest, photoPath: photo.path, provenance: { model: record.model ?? opts.model, date: record.at },
+        });
+      }
     } catch (err) {
       emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
     }
@@ -375,14 +430,24 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   try {
     // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
     const bug = await runPool(source, processPhoto, {
-      workers: Math.max(2, opts.concurrency * 2), stopped: () => stopped !== undefined, onTake: (photo) => emit({ type: 'taken', photo }),
+      workers: Math.max(2, opts.concurrency * 2), stopped: () => stopped !== undefined,
+      onTake: (photo) => {
+        // A photo from an endless source was not known at the start: it is an input, never replaced.
+        if (source.known === undefined) manifest.addInput(photo.path);
+        emit({ type: 'taken', photo });
+      },
     }).then(() => undefined, (err: unknown) => ({ reason: err }));
     await Promise.allSettled(pendingDeliveries);
     if (bug) throw bug.reason;
   } finally {
     opts.stopSignal?.removeEventListener('abort', onSoftStop);
     opts.abortSignal?.removeEventListener('abort', onHardAbort);
-    journal.close();
+    try {
+      journal.close();
+    } catch (err) {
+      if (!isOutputFailure(err)) throw err;
+      stop('output_failed', `Cannot flush ${journal.file}: ${describeOutputFailure(err)}`);
+    }
   }
 
   if (stopped?.reason === 'budget' || stopped?.reason === 'daily_budget') {
@@ -395,10 +460,46 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     records, total: source.known ?? source.taken, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
     requestedModel: opts.model, ...(budget ? { budget: budget.summary() } : {}),
   });
-  const reportFile = await writeCostReport(opts.outDir, report);
-  await writeCostCsv(opts.outDir, history);
-  if (contactSheet) await writeContactSheet(opts.outDir, { records: history, report });
-  return { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+  let reportFile = path.join(opts.outDir, COST_REPORT_FILE);
+  try {
+    const mayWrite = async (name: string, mark: string) => {
+      if (await reportReplaceable(path.join(opts.outDir, name), mark)) return true;
+      emit({ type: 'warning', message: `${path.join(opts.outDir, name)} exists and photobatch did not write it; not replacing it (move it away, or use another --out)` });
+      return false;
+    };
+    if (await mayWrite(COST_REPORT_FILE, '"cost_usd"')) reportFile = await writeCostReport(opts.outDir, report);
+    if (await mayWrite(COST_CSV_FILE, 'file,status,model')) await writeCostCsv(opts.outDir, history);
+    if (contactSheet && (await mayWrite(CONTACT_SHEET_FILE, 'photobatch'))) await writeContactSheet(opts.outDir, { records: history, report });
+  } catch (err) {
+    // The reports are derived from results.jsonl and rebuilt by `photobatch report`; the answers matter more.
+    if (!isOutputFailure(err)) throw err;
+    emit({ type: 'warning', message: `reports not written in ${opts.outDir}: ${describeOutputFailure(err)}; \`photobatch report\` rebuilds them later` });
+    if (!stopped) stopped = { reason: 'output_failed', message: `Cannot write the reports in ${opts.outDir}: ${describeOutputFailure(err)}` };
+  }
+  const result: BatchResult = { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+  if (unsaved.length > 0) result.unsaved = await rescueRecords(unsaved);
+  return result;
+}
+
+/** Turns an unwritable --out at the start of a run into a one-line error that names the cause. */
+async function outputStep<T>(outDir: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!isOutputFailure(err)) throw err;
+    throw new OutputWriteError(`Cannot write to the output folder ${outDir}: ${describeOutputFailure(err)}. Pick a writable --out.`, err.code ?? 'EIO', err);
+  }
+}
+
+/** Paid answers results.jsonl could not take: saved in the temp folder (usually another file system), else returned. */
+async function rescueRecords(unsaved: ResultRecord[]): Promise<{ file?: string; records: ResultRecord[] }> {
+  const file = path.join(os.tmpdir(), `photobatch-unsaved-${process.pid}-${Date.now()}.jsonl`);
+  try {
+    await writeFile(file, unsaved.map((r) => JSON.stringify(r)).join('\n') + '\n', { flag: 'wx' });
+    return { file, records: unsaved };
+  } catch {
+    return { records: unsaved };
+  }
 }
 
 /** The estimate at the tier that served: a flex answer is compared with the flex price, where one is published. */

@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { allowsInsecureHttp, checkBaseUrl } from './openrouter/untrusted-body.js';
 
 export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
 export const DEFAULT_MODEL = 'google/gemini-2.5-flash';
@@ -21,6 +22,8 @@ export interface ConfigFlags {
   baseUrl?: string;
   model?: string;
   maxEdge?: string | number;
+  /** --allow-insecure-http: a plain-http base URL on another machine is the user's explicit choice. */
+  allowInsecureHttp?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -61,6 +64,8 @@ export function resolveConfig(input: { flags: ConfigFlags; env: EnvLike; dotenv?
   if (!/^https?:\/\//i.test(baseURL)) {
     throw new UsageError(`OPENROUTER_BASE_URL must start with http:// or https:// (got "${baseURL}")`);
   }
+  // Before anything is sent anywhere (server detection included): over plain http the key crosses the network readable.
+  checkBaseUrl(baseURL, flags.allowInsecureHttp === true || allowsInsecureHttp(env));
   const maxEdge = edge === undefined ? DEFAULT_MAX_IMAGE_SIZE : parseIntInRange(edge, 'max edge (MAX_IMAGE_SIZE / --max-edge)', 64, 16384);
 
   return {

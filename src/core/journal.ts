@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultRecord } from './types.js';
 
@@ -37,7 +37,8 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
   };
   previous.forEach(remember);
 
-  const fd = openSync(file, 'a+');
+  // O_NOFOLLOW: a symlink planted as results.jsonl must not make photobatch append to someone else's file.
+  const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   // A kill -9 in the middle of a write can leave a torn last line; start ours on a fresh line.
   if (!endsWithNewline(fd)) writeSync(fd, '\n');
   const durable = opts.durable ?? true;
@@ -62,8 +63,9 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
     findDone: (sha256, job) => done.get(doneKey(sha256, job)),
     append(record) {
       if (closed) throw new Error('journal is closed');
-      // One write call per line: a line is either wholly there or (after a crash) torn and ignored.
-      writeSync(fd, JSON.stringify(record) + '\n');
+      // One line, written whole or not at all: on a full disk write() stores part of it and reports
+      // a short count; the part is cut off again so the file stays clean and the caller keeps the record.
+      writeWhole(fd, Buffer.from(JSON.stringify(record) + '\n'));
       if (durable) {
         dirty = true;
         flush();
@@ -117,4 +119,21 @@ function endsWithNewline(fd: number): boolean {
   const last = Buffer.alloc(1);
   readSync(fd, last, 0, 1, size - 1);
   return last[0] === 0x0a;
+}
+
+function writeWhole(fd: number, line: Buffer): void {
+  const start = fstatSync(fd).size;
+  let done = 0;
+  try {
+    while (done < line.length) done += writeSync(fd, line, done, line.length - done, null);
+  } catch (err) {
+    if (done > 0) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        // a device such as /dev/full cannot be truncated; the torn line is skipped on reading
+      }
+    }
+    throw err;
+  }
 }

@@ -1,21 +1,26 @@
 /** Cleaning of model answers for presets, and their mapping onto metadata fields. */
 import type { LangFields, SidecarFields } from './sidecars/index.js';
+import { deeperThan, MAX_JSON_DEPTH } from './safety/json-depth.js';
+import { firstFence, stripFences } from './markdown-fence.js';
 import { looksLikeCamera, looksLikeFileName } from './keywords/not-keywords.js';
 
 /** Models wrap JSON in ```json fences or a sentence of preamble despite being told not to. */
 export function extractJson(raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
-  const fenced = /```[a-zA-Z]*[^\S\n]*\n?([\s\S]*?)```/.exec(raw);
-  const text = (fenced?.[1] ?? raw).trim();
+  const text = (firstFence(raw) ?? raw).trim();
   const candidates = [text];
   const start = text.indexOf('{');
   const end = text.lastIndexOf('}');
   if (start > 0 || (start >= 0 && end < text.length - 1)) candidates.push(text.slice(start, end + 1));
   for (const candidate of candidates) {
+    let value: unknown;
     try {
-      return { ok: true, value: JSON.parse(candidate) };
+      value = JSON.parse(candidate);
     } catch {
-      // try the next candidate
+      continue; // try the next candidate
     }
+    // Data of any depth must never crash the run; deeper than any real answer is simply not a usable one.
+    if (deeperThan(value)) return { ok: false, message: `answer is JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
+    return { ok: true, value };
   }
   return { ok: false, message: `answer is not JSON: ${raw.slice(0, 120)}` };
 }
@@ -30,10 +35,7 @@ export function normaliseStrings<T>(v: T): T {
 
 /** A plain-text answer without the fence or the quotes models like to put around one sentence. */
 export function cleanPlainText(raw: string): string {
-  const text = raw
-    .replace(/^\s*```[a-zA-Z]*[^\S\n]*\n?|\n?```\s*$/g, '')
-    .normalize('NFC')
-    .trim();
+  const text = stripFences(raw).normalize('NFC').trim();
   const m = /^(["“«])([\s\S]*)(["”»])$/.exec(text);
   // Only when the quotes wrap the whole answer, not when it merely starts and ends with a quotation.
   return m?.[2] && !/["“”«»]/.test(m[2]) ? m[2].trim() : text;

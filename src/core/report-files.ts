@@ -20,17 +20,31 @@ export async function writeCostCsv(outDir: string, history: readonly ResultRecor
     rows.push(
       [
         r.file, r.status, r.model ?? '', r.sent?.width ?? '', r.sent?.height ?? '',
-        r.usage?.prompt_tokens ?? '', r.usage?.completion_tokens ?? '', r.usage?.cost_usd ?? '',
-        r.estimated_cost_usd ?? '', r.error?.kind ?? '',
+        r.usage?.prompt_tokens ?? '', r.usage?.completion_tokens ?? '', csvUsd(r.usage?.cost_usd),
+        csvUsd(r.estimated_cost_usd), r.error?.kind ?? '',
       ].map(csvCell).join(','),
     );
   }
   const file = path.join(outDir, COST_CSV_FILE);
-  await writeFileAtomic(file, rows.join('\n') + '\n');
+  // The byte-order mark is how Excel knows the file is UTF-8: without it "Nguyễn" opens as "Nguyá»…n".
+  await writeFileAtomic(file, '\uFEFF' + rows.join('\n') + '\n');
   return file;
 }
 
-function csvCell(value: string | number): string {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/**
+ * One CSV cell (RFC 4180 quoting). Text a spreadsheet would evaluate as a formula (starting with
+ * = + - @, a tab or a carriage return: a file named "=HYPERLINK(…).jpg", a model called "@SUM(…)")
+ * gets a leading apostrophe, which Excel and LibreOffice show as text (OWASP "CSV injection").
+ * Numbers are written as numbers.
+ */
+export function csvCell(value: string | number): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r\t]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Dollars as a plain decimal, rounded to 1e-10 (no float noise such as 0.30000000000000004, no "1e-7"). */
+function csvUsd(x: number | null | undefined): string | number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '';
+  return x.toFixed(10).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }

@@ -68,8 +68,9 @@ export function buildReport(input: ReportInput): CostReport {
   let paidPhotos = 0;
   let failedBilled = 0;
   let byokUpstream = 0;
-  const byModel: Record<string, ModelTotals> = {};
-  const failuresByKind: Record<string, number> = {};
+  // Keyed by names a server chose (a model called "__proto__" is data): no prototype to write through.
+  const byModel: Record<string, ModelTotals> = Object.create(null) as Record<string, ModelTotals>;
+  const failuresByKind: Record<string, number> = Object.create(null) as Record<string, number>;
   const modelKey = (m: string | undefined) =>
     m === undefined ? (input.requestedModel ?? 'unknown') : input.requestedModel && sameModel(input.requestedModel, m) ? input.requestedModel : m;
 
@@ -129,7 +130,7 @@ export function buildReport(input: ReportInput): CostReport {
       photos_100: perPhoto === null ? null : roundUsd(perPhoto * 100),
       photos_1000: perPhoto === null ? null : roundUsd(perPhoto * 1000),
     },
-    failures_by_kind: failuresByKind,
+    failures_by_kind: { ...failuresByKind },
     generated_at: (input.now ?? new Date()).toISOString(),
   };
   if (input.stopped) report.stopped = input.stopped;

@@ -142,8 +142,8 @@ describe('image-output models', () => {
     expect(run.code).toBe(0);
     expect(server.chatRequests()[0]!.body.modalities).toEqual(['image', 'text']);
     const [line] = jsonLines(await readFile(path.join(out, 'results.jsonl'), 'utf8'));
-    expect(line.images).toEqual(['guest 01.ai-1.png']);
-    const saved = await (await import('sharp')).default(path.join(out, 'guest 01.ai-1.png')).metadata();
+    expect(line.images).toEqual(['guest 01.jpg.ai-1.png']);
+    const saved = await (await import('sharp')).default(path.join(out, 'guest 01.jpg.ai-1.png')).metadata();
     expect([saved.format, saved.width]).toEqual(['png', 8]);
     const report = JSON.parse(await readFile(path.join(out, 'cost-report.json'), 'utf8'));
     expect(report.cost_usd.billed).toBeCloseTo(0.039, 10);

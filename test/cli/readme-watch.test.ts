@@ -68,6 +68,6 @@ describe('README: Live events and photobooths', () => {
     expect(first.status, JSON.stringify(first.error)).toBe('ok');
     const run = await pending;
     expect(run.code, run.stderr).toBe(0);
-    if (line.includes('image,text')) expect(existsSync(path.join(out, 'guest 01.ai-1.png'))).toBe(true);
+    if (line.includes('image,text')) expect(existsSync(path.join(out, 'guest 01.jpg.ai-1.png'))).toBe(true);
   });
 });

@@ -70,6 +70,9 @@ const ROWS: Row[] = [
   ['--json', ['--json'], (o) => o.json, true],
   ['--force', ['--force'], (o) => o.force, true],
   ['--reconcile', ['--reconcile'], (o) => o.reconcile, true],
+  ['--null', ['-0'], (o) => o.nullSeparated, true],
+  ['--overwrite', ['--overwrite'], (o) => o.sidecars.overwrite, true],
+  ['--wait-lock', ['--wait-lock', '30m'], (o) => o.waitLockMs, 1_800_000],
   ['--quiet', ['-q'], (o) => o.quiet, true],
   ['--no-progress', ['--no-progress'], (o) => o.progress, false],
   ['--api-key', ['--api-key', 'sk-or-v1-flag'], (o) => o.config.apiKey, 'sk-or-v1-flag'],
@@ -77,6 +80,7 @@ const ROWS: Row[] = [
   ['--server', ['--server', 'ollama'], (o) => o.endpoint.serverKind, 'ollama'],
   ['--price-in', ['--price-in', '0.5', '--price-out', '1'], (o) => o.endpoint.priceIn, 0.5],
   ['--price-out', ['--price-in', '0.5', '--price-out', '1'], (o) => o.endpoint.priceOut, 1],
+  ['--allow-insecure-http', ['--base-url', 'http://192.0.2.10/v1', '--allow-insecure-http'], (o) => o.config.baseURL, 'http://192.0.2.10/v1'],
   ['--no-vision-check', ['--no-vision-check'], (o) => o.endpoint.visionCheck, false],
   ['--tier', ['--tier', 'flex'], (o) => o.endpoint.tier.tier, 'flex'],
   ['--tier-fallback', ['--tier-fallback', 'wait'], (o) => o.endpoint.tier.fallback, 'wait'],
@@ -96,8 +100,12 @@ describe('every run flag reaches the resolved options', () => {
     expect(check(base.opts)).not.toEqual(expected);
   });
 
-  test.each(ROWS.filter((r) => r[0] !== '--dry-run'))('watch %s', async (_flag, args, check, expected) => {
+  test.each(ROWS.filter((r) => r[0] !== '--dry-run' && r[0] !== '--null'))('watch %s', async (_flag, args, check, expected) => {
     expect(check((await parse('watch', args)).opts)).toEqual(expected);
+  });
+
+  test('--allow-insecure-http is what lets a plain-http --base-url on another machine through', async () => {
+    await expect(parse('run', ['--base-url', 'http://192.0.2.10/v1'])).rejects.toThrow(/http/i);
   });
 
   test('defaults, resolved once', async () => {

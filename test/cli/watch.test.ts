@@ -156,19 +156,19 @@ describe('photobatch watch', () => {
     await new Promise((r) => setTimeout(r, 300));
     await makeJpeg(path.join(dir, 'guest 01.jpg'), { seed: 31 });
     const [line] = await waitFor('the portrait', async () => ((await lines(out)).length === 1 ? lines(out) : undefined));
-    expect(line.images).toEqual(['guest 01.ai-1.png']);
+    expect(line.images).toEqual(['guest 01.jpg.ai-1.png']);
     const live = await waitFor('the portrait in the live sheet', async () => {
       const html = existsSync(path.join(out, 'report.html')) ? await readFile(path.join(out, 'report.html'), 'utf8') : '';
-      return html.includes('src="guest 01.ai-1.png"') ? html : undefined;
+      return html.includes('src="guest 01.jpg.ai-1.png"') ? html : undefined;
     });
     expect(live).toMatch(/http-equiv="refresh"/);
     w.signal();
     expect((await w.done).code).toBe(0);
     // Read back by ExifTool: IPTC 2025.1 digital source type and the model as the AI system used.
-    const tags = (await exiftool.read(path.join(out, 'guest 01.ai-1.png'))) as Tags & Record<string, unknown>;
+    const tags = (await exiftool.read(path.join(out, 'guest 01.jpg.ai-1.png'))) as Tags & Record<string, unknown>;
     expect(tags.DigitalSourceType).toBe('http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia');
     expect(tags.AISystemUsed).toBe('google/gemini-2.5-flash-image');
-    const pixels = await sharp(path.join(out, 'guest 01.ai-1.png')).raw().toBuffer();
+    const pixels = await sharp(path.join(out, 'guest 01.jpg.ai-1.png')).raw().toBuffer();
     expect(pixels.equals(await sharp(png).raw().toBuffer())).toBe(true);
   });
 

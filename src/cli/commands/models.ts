@@ -6,6 +6,7 @@ import { readDotenv } from '../env-file.js';
 import { ExitCode } from '../exit-codes.js';
 import { int, usd } from '../format.js';
 import type { CliIO } from '../io.js';
+import { terminalSafeLine } from '../terminal-text.js';
 
 export interface ModelsFlags {
   search?: string;
@@ -103,7 +104,7 @@ function perMillion(x: number | null): string {
 function renderTable(rows: readonly ModelListing[]): string {
   const header = ['MODEL', 'IN /1M', 'OUT /1M', 'IMG TOKENS', 'PER PHOTO', 'PER 1,000', 'FLEX/PHOTO', 'NOTES'];
   const body = rows.map((r) => [
-    r.id, perMillion(r.promptPerMillionUsd), perMillion(r.completionPerMillionUsd), int(r.imageTokens), usd(r.perPhotoUsd), usd(r.per1000PhotosUsd),
+    terminalSafeLine(r.id), perMillion(r.promptPerMillionUsd), perMillion(r.completionPerMillionUsd), int(r.imageTokens), usd(r.perPhotoUsd), usd(r.per1000PhotosUsd),
     r.flex === 'flex' ? usd(r.flexPerPhotoUsd) : r.flex === 'none' ? 'none' : '?',
     [r.imagePricingKnown ? '' : 'image pricing unknown', r.flex === 'unknown' ? 'tier support unknown' : ''].filter(Boolean).join('; '),
   ]);

@@ -7,6 +7,7 @@ import type { ResultRecord } from '../../core/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { useColor, type CliIO } from '../io.js';
 import { renderRunSummary } from '../render-summary.js';
+import { escapeJsonControls } from '../terminal-text.js';
 
 /** Rebuilds the cost report from results.jsonl: the latest record per photo, merged across folders. */
 export async function reportCommand(dirs: string[], flags: { json?: boolean }, io: CliIO): Promise<number> {
@@ -18,7 +19,7 @@ export async function reportCommand(dirs: string[], flags: { json?: boolean }, i
   }
   const records = latestByPath(all);
   const report = buildReport({ records, total: records.length, skipped: 0, elapsedMs: records.reduce((a, r) => a + (r.ms ?? 0), 0) });
-  if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (flags.json) io.stdout.write(escapeJsonControls(JSON.stringify(report, null, 2)) + '\n');
   else io.stderr.write(renderRunSummary({ report, reportFile: '' }, dirs.join(' + '), useColor(io)));
   return ExitCode.ok;
 }

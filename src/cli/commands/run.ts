@@ -9,6 +9,8 @@ import { exitCodeForRun, ExitCode } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
 import { pathTemplateVars } from '../../core/template.js';
+import { describeUnsaved, runWithSignals } from '../run-signals.js';
+import { escapeJsonControls, jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -23,7 +25,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
-      readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
+      readStdinPaths: async () => splitPathList(await io.readStdin(), opts.nullSeparated),
+      onSkip: (input, reason) => io.stderr.write(s.yellow(`Skipped ${terminalSafeLine(input)}: ${reason}`) + '\n'),
     }),
   );
   // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
@@ -63,7 +66,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const { flexRatio, mayServeFlex } = await import('../../core/tiers/flex.js');
     const ratio = mayServeFlex(opts.config.model, opts.endpoint.tier.tier) ? flexRatio(opts.config.model.replace(/:floor$/i, '')) : null;
     const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
-    if (opts.json) io.stdout.write(JSON.stringify({ ...estimate, tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, null, 2) + '\n');
+    if (opts.json) io.stdout.write(escapeJsonControls(JSON.stringify({ ...estimate, tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, null, 2)) + '\n');
     if (!opts.quiet) {
       if (reasoning.plan.note) io.stderr.write(s.dim(reasoning.plan.note) + '\n');
       io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, { ...opts, maxTokens: reasoning.maxTokens }, color));
@@ -80,8 +83,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   try {
     const classifyHelpers = await import('../../core/time-text.js');
 
-    const outputs = await openPhotoOutputs(opts);
-    return await runWithSignals(io, async (stopSignal, abortSignal) => {
+    const outputs = await openPhotoOutputs(opts, photos);
+    return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       const warnings: string[] = [];
@@ -106,17 +109,18 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           stopSignal, abortSignal,
           onEvent: (event) => {
             progress?.onEvent(event);
-            if (opts.json && (event.type === 'record' || event.type === 'skipped')) {
-              io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
+            if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
+              io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
-            if (event.type === 'stopping' && !progress) io.stderr.write(s.yellow(event.message) + '\n');
+            if (event.type === 'stopping' && !progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(terminalSafe(event.message)) + '\n');
             if (!progress && !opts.quiet) announceWait(event);
             // Under a progress bar a warning would be drawn over; keep them for after the bar.
-            if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${event.message}`) + '\n'));
+            if (event.type === 'warning') (progress ? warnings.push(event.message) : io.stderr.write(s.yellow(`Warning: ${terminalSafe(event.message)}`) + '\n'));
           },
         });
         progress?.stop();
-        for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
+        for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
+        if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
         if (!opts.quiet) {
           io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
           const { summarizeTiers } = await import('../../core/tiers/flex.js');
@@ -124,7 +128,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
         }
-        else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
+        else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
         if (opts.reconcile && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
         if (opts.reconcile && openRouter && result.stopped?.reason !== 'interrupted') {
@@ -134,7 +138,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
             const file = await writeReconcileFile(opts.outDir, reconciled);
             if (!opts.quiet || reconciled.differing > 0) io.stderr.write(summarizeReconcile(reconciled, displayPath(io.cwd, file)) + '\n');
           } catch (err) {
-            io.stderr.write(s.yellow(`Reconcile skipped: ${(err as Error).message}`) + '\n');
+            io.stderr.write(s.yellow(`Reconcile skipped: ${terminalSafe((err as Error).message)}`) + '\n');
           }
         }
         return exitCodeForRun(result);
@@ -145,24 +149,6 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     });
   } finally {
     await endpoint.close();
-  }
-}
-
-/** First Ctrl-C (or SIGTERM): finish what is in flight. Second: abort it. */
-async function runWithSignals(
-  io: CliIO,
-  body: (stop: AbortSignal, abort: AbortSignal) => Promise<number>,
-): Promise<number> {
-  const stop = new AbortController();
-  const abort = new AbortController();
-  const unsubscribe = io.onSignal(() => {
-    if (!stop.signal.aborted) stop.abort();
-    else abort.abort();
-  });
-  try {
-    return await body(stop.signal, abort.signal);
-  } finally {
-    unsubscribe();
   }
 }
 
@@ -185,4 +171,13 @@ function isInside(dir: string, file: string): boolean {
 function displayPath(cwd: string, p: string): string {
   const rel = path.relative(cwd, p);
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : `./${rel}`;
+}
+
+/**
+ * Paths from stdin: NUL-separated with -0/--null (`find -print0`, any byte but NUL allowed in a name),
+ * else one per line. Lines are not trimmed beyond their line ending: a name may begin or end with a space.
+ */
+export function splitPathList(text: string, nul: boolean): string[] {
+  const parts = nul ? text.split('\0') : text.split(/\r?\n/);
+  return parts.filter((p) => p.trim() !== '');
 }

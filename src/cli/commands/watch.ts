@@ -9,6 +9,8 @@ import { parseRunOptions } from '../run-options.js';
 import { ExitCode, exitCodeForRun } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { usd } from '../format.js';
+import { describeUnsaved, runWithSignals } from '../run-signals.js';
+import { jsonLine, terminalSafe } from '../terminal-text.js';
 import { parseWatchFlags } from '../watch-program.js';
 
 /**
@@ -40,42 +42,54 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
   checkDeliverDir(opts);
   const setup = await openRunEndpoint(opts, io, s);
   const { watchFolder } = await import('../../core/watch/watch-folder.js');
-  const { createLiveReports } = await import('../../core/watch/live-reports.js');
+  const { createLiveReports, writeReports } = await import('../../core/watch/live-reports.js');
   const warnings: string[] = [];
-  const warn = (m: string) => (progress ? warnings.push(m) : io.stderr.write(s.yellow(`Warning: ${m}`) + '\n'));
   let progress: ReturnType<typeof import('../watch-progress.js').createWatchProgress> | undefined;
-  const outputs = await openPhotoOutputs(opts);
-  const watched = await watchFolder({ root: path.resolve(io.cwd, folder), outDir: opts.outDir, ...(opts.delivery.deliverDir ? { alsoIgnore: [opts.delivery.deliverDir] } : {}), settleMs, poll, ...(pollIntervalMs ? { pollIntervalMs } : {}), onWarning: warn });
-  const live = createLiveReports({
-    outDir: opts.outDir, previous, contactSheet: opts.contactSheet, refreshSeconds, minIntervalMs: 1000,
-    onError: (err) => warn(`reports not updated (${err.message})`),
-  });
-  info(s.dim(`Watching ${folder} (settle ${settleMs / 1000} s, ${watched.polling ? `polling: ${watched.polling}` : 'file system events'}) → ${opts.outDir}`)
-    + s.dim(`${opts.contactSheet ? ` · live gallery: ${path.join(opts.outDir, 'report.html')}` : ''} · Ctrl-C to finish`));
-  if (opts.maxCostUsd !== undefined && spentBefore > 0) info(s.dim(`Budget: ${usd(spentBefore, 4)} of ${usd(opts.maxCostUsd, 4)} already billed into this folder`));
+  const warn = (m: string) => (progress ? warnings.push(m) : io.stderr.write(s.yellow(`Warning: ${terminalSafe(m)}`) + '\n'));
+  const cleanup: (() => Promise<void>)[] = [() => setup.endpoint.close()];
+  try {
+    // Photos arriving later are added to the inputs that must never be replaced as they are taken.
+    const outputs = await openPhotoOutputs(opts, []);
+    cleanup.unshift(() => outputs.close());
+    const watched = await watchFolder({
+      root: path.resolve(io.cwd, folder), outDir: opts.outDir, ...(opts.delivery.deliverDir ? { alsoIgnore: [opts.delivery.deliverDir] } : {}),
+      settleMs, poll, ...(pollIntervalMs ? { pollIntervalMs } : {}), onWarning: warn,
+    });
+    cleanup.unshift(() => watched.close());
+    const live = createLiveReports({
+      outDir: opts.outDir, previous, contactSheet: opts.contactSheet, refreshSeconds, minIntervalMs: 1000,
+      onError: (err) => warn(`reports not updated (${err.message})`),
+    });
+    cleanup.unshift(() => live.close());
+    info(s.dim(`Watching ${folder} (settle ${settleMs / 1000} s, ${watched.polling ? `polling: ${watched.polling}` : 'file system events'}) → ${opts.outDir}`)
+      + s.dim(`${opts.contactSheet ? ` · live gallery: ${path.join(opts.outDir, 'report.html')}` : ''} · Ctrl-C to finish`));
+    if (opts.maxCostUsd !== undefined && spentBefore > 0) info(s.dim(`Budget: ${usd(spentBefore, 4)} of ${usd(opts.maxCostUsd, 4)} already billed into this folder`));
+    if (useProgress(io, opts)) progress = (await import('../watch-progress.js')).createWatchProgress(io);
 
-  const stop = new AbortController();
-  const abort = new AbortController();
-  const unsubscribe = io.onSignal(() => {
-    if (!stop.signal.aborted) {
-      watched.queue.end();
-      stop.abort();
-    } else abort.abort();
-  });
-  if (useProgress(io, opts)) progress = (await import('../watch-progress.js')).createWatchProgress(io);
-  const counts = { taken: 0, done: 0, failed: 0, spentUsd: 0, last: undefined as ResultRecord | undefined, status: '' };
-  const redraw = () => progress?.draw({
-    waiting: watched.queue.waiting, inFlight: counts.taken - counts.done, done: counts.done, failed: counts.failed,
-    spentUsd: counts.spentUsd, ...(counts.last ? { last: counts.last } : {}), ...(counts.status ? { status: counts.status } : {}),
-  });
-  const onEvent = (event: BatchEvent) => {
-    if (event.type === 'taken') live.taken(++counts.taken);
-    else if (event.type === 'record' || event.type === 'skipped') {
-      counts.done++;
-      if (opts.json) io.stdout.write(JSON.stringify(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
-      if (event.type === 'skipped') live.skipped();
-      else {
-        const r = event.record;
+    return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
+      // The first Ctrl-C (or SIGTERM, or stdout closed) ends the watch: no new photo is taken.
+      stopSignal.addEventListener('abort', () => watched.queue.end(), { once: true });
+      const counts = { taken: 0, done: 0, failed: 0, spentUsd: 0, last: undefined as ResultRecord | undefined, status: '' };
+      const redraw = () => progress?.draw({
+        waiting: watched.queue.waiting, inFlight: counts.taken - counts.done, done: counts.done, failed: counts.failed,
+        spentUsd: counts.spentUsd, ...(counts.last ? { last: counts.last } : {}), ...(counts.status ? { status: counts.status } : {}),
+      });
+      const onEvent = (event: BatchEvent) => {
+        if (event.type === 'taken') live.taken(++counts.taken);
+        else if (event.type === 'record' || event.type === 'skipped') {
+          counts.done++;
+          if (opts.json && !stdoutClosed()) io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
+          if (event.type === 'skipped') live.skipped();
+          else onRecord(event.record);
+        } else if (event.type === 'stopping') {
+          // Budget, credits, key or a closed stdout: the watch ends.
+          watched.queue.end();
+          counts.status = `stopping: ${event.reason}`;
+          if (!progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(terminalSafe(event.message)) + '\n');
+        } else if (event.type === 'warning') warn(event.message);
+        redraw();
+      };
+      const onRecord = (r: ResultRecord) => {
         live.record(r);
         counts.last = r;
         counts.spentUsd += r.usage?.cost_usd ?? 0;
@@ -85,40 +99,27 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
           if (r.error?.kind === 'invalid_image' || r.error?.kind === 'unreadable') watched.retryOnChange(r.path);
         }
         if (!progress && !opts.quiet && !opts.json) {
-          io.stderr.write(r.status === 'ok' ? `${s.green('✓')} ${r.file} ${usd(r.usage?.cost_usd ?? 0, 6)}\n` : `${s.red('✗')} ${r.file}: ${r.error?.kind}: ${r.error?.message}\n`);
+          io.stderr.write(r.status === 'ok'
+            ? `${s.green('✓')} ${terminalSafe(r.file)} ${usd(r.usage?.cost_usd ?? 0, 6)}\n`
+            : `${s.red('✗')} ${terminalSafe(r.file)}: ${r.error?.kind}: ${terminalSafe(r.error?.message ?? '')}\n`);
         }
-      }
-    } else if (event.type === 'stopping') {
-      // Budget, credits or key: nothing more can be sent, so the watch ends.
-      watched.queue.end();
-      counts.status = `stopping: ${event.reason}`;
-      if (!progress) io.stderr.write(s.yellow(event.message) + '\n');
-    } else if (event.type === 'warning') warn(event.message);
-    redraw();
-  };
-  redraw();
-
-  try {
-    const { runBatch } = await import('../../core/batch.js');
-    const result = await runBatch({
-      photos: watched.queue, ...batchSettings(opts, setup, stats),
-      ...outputs.batch, stopSignal: stop.signal, abortSignal: abort.signal, onEvent,
+      };
+      redraw();
+      const { runBatch } = await import('../../core/batch.js');
+      const result = await runBatch({ photos: watched.queue, ...batchSettings(opts, setup, stats), ...outputs.batch, stopSignal, abortSignal, onEvent });
+      progress?.clear();
+      // runBatch wrote the final reports; a live rewrite finishing after them must not leave the page reloading.
+      await live.close();
+      await writeReports(opts.outDir, [...previous, ...result.records], result.report, { contactSheet: opts.contactSheet });
+      for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
+      if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
+      if (!opts.quiet) io.stderr.write(renderRunSummary(result, opts.outDir, color));
+      else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');
+      return watchExitCode(result, abortSignal.aborted);
     });
-    progress?.clear();
-    // runBatch wrote the final reports; a live rewrite finishing after them must not leave the page reloading.
-    await live.close();
-    await writeFinalReports(opts.outDir, previous, result, opts.contactSheet);
-    for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${w}`) + '\n');
-    if (!opts.quiet) io.stderr.write(renderRunSummary(result, opts.outDir, color));
-    else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
-    return watchExitCode(result, abort.signal.aborted);
   } finally {
     progress?.clear();
-    unsubscribe();
-    await live.close();
-    await watched.close();
-    await outputs.close();
-    await setup.endpoint.close();
+    for (const close of cleanup) await close();
   }
 }
 
@@ -129,12 +130,4 @@ export function watchExitCode(result: Parameters<typeof exitCodeForRun>[0], abor
     return exitCodeForRun({ report: result.report });
   }
   return exitCodeForRun(result);
-}
-
-async function writeFinalReports(outDir: string, previous: readonly ResultRecord[], result: { report: import('../../core/report.js').CostReport; records: ResultRecord[] }, contactSheet: boolean): Promise<void> {
-  const { writeCostCsv, writeCostReport } = await import('../../core/report-files.js');
-  const history = [...previous, ...result.records];
-  await writeCostReport(outDir, result.report);
-  await writeCostCsv(outDir, history);
-  if (contactSheet) await (await import('../../core/contact-sheet/index.js')).writeContactSheet(outDir, { records: history, report: result.report });
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CostReport } from '../report.js';
 import type { ResultRecord } from '../types.js';
+import { deeperThan } from '../safety/json-depth.js';
+import { wholeFence } from '../markdown-fence.js';
 
 export interface ContactSheetInput {
   /** Latest record per photo (see latestByPath). */
@@ -32,10 +34,12 @@ const readableTime = (iso: string): string => iso.replace(/^(\d{4}-\d\d-\d\d)T(\
 /** Models asked for JSON often wrap it in a Markdown fence; an object may also arrive already parsed. */
 export function structuredOutput(output: unknown): Record<string, unknown> | undefined {
   if (typeof output === 'string') {
-    const text = output.replace(/^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/i, '$1').trim();
+    const text = (wholeFence(output) ?? output).trim();
     if (!text.startsWith('{')) return undefined;
     try {
-      return structuredOutput(JSON.parse(text) as unknown);
+      const value = JSON.parse(text) as unknown;
+      // Shown as text rather than walked: a 100,000-deep answer would overflow every recursive renderer.
+      return deeperThan(value) ? undefined : structuredOutput(value);
     } catch {
       return undefined; // prose that happens to start with a brace
     }
@@ -66,6 +70,7 @@ export function renderOutput(output: unknown): string {
     return `<div class="out">${ordered.map((k) => renderField(k, fields[k])).join('')}</div>`;
   }
   if (typeof output === 'string') return `<div class="out" data-s><p class="text">${escapeHtml(output)}</p></div>`;
+  if (deeperThan(output)) return '<div class="out" data-s><p class="text">(answer nested too deeply to show; see results.jsonl)</p></div>';
   return `<div class="out" data-s><pre>${escapeHtml(JSON.stringify(output, null, 2))}</pre></div>`;
 }
 

@@ -1,5 +1,6 @@
 import { request } from 'undici';
-import { scrubSecrets } from '../openrouter/redact.js';
+import { scrubSecrets, scrubValue } from '../openrouter/redact.js';
+import { parseJsonData } from '../openrouter/untrusted-body.js';
 
 /** What a capability or kind probe got back; undefined when the server did not answer at all. */
 export interface ProbeAnswer {
@@ -47,13 +48,10 @@ export async function probe(url: string, opts: ProbeOptions & { method?: 'GET' |
       }
       chunks.push(chunk as Buffer);
     }
-    const text = scrubSecrets(Buffer.concat(chunks).toString('utf8'), opts.apiKey);
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const raw = Buffer.concat(chunks).toString('utf8');
+    // Decoded first, then scrubbed: a key echoed as `\u0073k-or-…` is only recognisable after JSON.parse.
+    const json = scrubValue(parseJsonData(raw), opts.apiKey);
+    const text = scrubSecrets(raw, opts.apiKey);
     return { status: res.statusCode, headers: res.headers, json, text };
   } catch {
     return undefined;

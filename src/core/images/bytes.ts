@@ -1,4 +1,6 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { ImageError } from '../errors.js';
 
 /**
  * Random-access reads over a Buffer or a file. Container parsers (TIFF, ISO-BMFF, RAF) read only the
@@ -34,9 +36,11 @@ export interface OpenedFile {
 }
 
 export async function openFile(file: string): Promise<OpenedFile> {
-  const fh = await open(file, 'r');
+  // Non-blocking open and a type check on the descriptor: a FIFO must not hang a dry run, a device must not be read.
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   let head: Buffer;
   try {
+    if (!(await fh.stat()).isFile()) throw new ImageError('Not a regular file (a pipe, device or socket); photobatch reads only regular files', 'unreadable');
     head = await readAt(fh, 0, HEAD_BYTES);
   } catch (err) {
     await fh.close().catch(() => undefined);

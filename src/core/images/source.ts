@@ -1,6 +1,7 @@
 import { bufferSource, openFile, type ByteSource, type OpenedFile } from './bytes.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import type { RawKind } from './raw-preview.js';
+import { ImageError } from '../errors.js';
 
 /**
  * Runs `use` with the input's format, detected from its first bytes (a file name only breaks a tie
@@ -20,7 +21,9 @@ export async function withSource<T>(
   let file: OpenedFile;
   try {
     file = await openFile(input);
-  } catch {
+  } catch (err) {
+    // Not a regular file: sharp must not be handed it either (it would wait on a FIFO forever).
+    if (err instanceof ImageError) throw err;
     return use(undefined, 'unknown');
   }
   const format = detectFormat(file.head, nameHint ?? input);

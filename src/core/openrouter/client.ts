@@ -2,7 +2,8 @@ import { Agent, request, type Dispatcher } from 'undici';
 import type { Usage } from '../types.js';
 import { ApiError } from './api-error.js';
 import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError, refusalError } from './classify.js';
-import { scrubSecrets } from './redact.js';
+import { scrubSecrets, scrubValue } from './redact.js';
+import { parseJsonData, readBodyCapped, redirectError, DEFAULT_MAX_BODY_BYTES } from './untrusted-body.js';
 import { isDocumentedFree, parseUsage } from './usage.js';
 import type { HeaderBag } from './retry-delay.js';
 import { classifyServerSpecific } from '../endpoints/server-errors.js';
@@ -18,6 +19,8 @@ export interface ClientOptions {
   appTitle?: string;
   /** Clock for turning X-RateLimit-Reset into a delay. */
   now?: () => number;
+  /** Largest response body read, in bytes (default 64 MiB: image-output answers carry base64 images). */
+  maxBodyBytes?: number;
   /**
    * Cost of an answer that carries no `usage.cost` (servers other than OpenRouter): a response header (LiteLLM) or
    * the user's own prices. null keeps it "not priced".
@@ -100,6 +103,7 @@ function contentText(content: unknown): string {
 export class OpenRouterClient {
   readonly baseURL: string;
   readonly timeoutMs: number;
+  readonly maxBodyBytes: number;
   readonly #apiKey: string | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
@@ -110,6 +114,7 @@ export class OpenRouterClient {
   constructor(opts: ClientOptions) {
     this.baseURL = opts.baseURL.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs;
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#apiKey = opts.apiKey || undefined;
     this.#now = opts.now ?? Date.now;
     this.#costFallback = opts.costFallback;
@@ -145,7 +150,8 @@ export class OpenRouterClient {
     }
     const choice = rec(Array.isArray(json.choices) ? json.choices[0] : undefined);
     const message = rec(choice?.message);
-    const content = contentText(message?.content);
+    // Parts are scrubbed one by one; a key split across two parts is whole only once they are joined.
+    const content = scrubSecrets(contentText(message?.content), this.#apiKey);
     const images = (Array.isArray(message?.images) ? message.images : [])
       .map((img) => rec(rec(img)?.image_url)?.url)
       .filter((url): url is string => typeof url === 'string' && url !== '');
@@ -233,16 +239,19 @@ export class OpenRouterClient {
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
-      // Reading the whole body also returns the socket to the keep-alive pool.
-      const text = scrubSecrets(await res.body.text(), this.#apiKey);
-      let json: unknown;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        await res.body.dump().catch(() => undefined);
+        throw redirectError(res.statusCode, res.headers.location, url, this.#apiKey);
       }
+      // Reading the whole body also returns the socket to the keep-alive pool. Capped: a server may send anything.
+      const raw = await readBodyCapped(res, this.maxBodyBytes);
+      // Decoded first, scrubbed after: a key sent back as `\u0073k-or-…` is caught in the decoded strings.
+      let json = parseJsonData(raw);
+      json = scrubValue(json, this.#apiKey);
+      const text = scrubSecrets(raw, this.#apiKey);
       return { status: res.statusCode, headers: res.headers as HeaderBag, text, json };
     } catch (error) {
+      if (error instanceof ApiError) throw error;
       const host = URL.canParse(url) ? new URL(url).host : this.baseURL;
       const err = classifyTransportError(error, { callerSignal, deadlineSignal: deadline, timeoutMs: this.timeoutMs, host });
       err.message = scrubSecrets(err.message, this.#apiKey);

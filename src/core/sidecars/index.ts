@@ -1,6 +1,8 @@
 import { writeJsonSidecar, writeTxtSidecar } from './json-txt.js';
 import { sidecarPath, type SidecarKind, type SidecarNaming } from './sidecar-path.js';
 import { createXmpWriter, type XmpWriter } from './xmp.js';
+import { fingerprint, type OutputManifest } from '../safety/output-manifest.js';
+import { sharedNames } from './unique-names.js';
 import { resolveSidecarNaming, type SidecarNamingChoice } from './sidecar-naming.js';
 import path from 'node:path';
 
@@ -47,7 +49,19 @@ export interface SidecarWriterOptions {
   naming: SidecarNaming | SidecarNamingChoice;
   /** Override of the ExifTool config defining XMP-photobatch (tests, unusual installs). */
   exiftoolConfigPath?: string;
+  /**
+   * Every photo of the run: two that would share a sidecar name (IMG_1.jpg, IMG_1.png) get their own,
+   * except a RAW and its JPEG, which are one shot and share IMG_1.xmp as Lightroom expects.
+   */
+  photos?: readonly { path: string }[];
+  /** Files photobatch created: only those (and merges into XMP/JSON sidecars) may be written. */
+  manifest?: OutputManifest;
+  /** Replace fields (and .txt files) that were written by hand. */
+  overwrite?: boolean;
 }
+
+/** Decides, for a field already in a sidecar, whether to keep it rather than write the model's value. */
+export type KeepExisting = (field: string, existing: string) => boolean;
 
 /**
  * Writes each photo's sidecars. Writes to one sidecar path run one after another: with
@@ -73,30 +87,39 @@ export function createSidecarWriter(opts: SidecarWriterOptions): SidecarWriter {
     return next;
   };
 
-  const writeOne = async (kind: SidecarKind, target: string, fields: SidecarFields, provenance: Provenance) => {
+  const writeOne = async (kind: SidecarKind, target: string, fields: SidecarFields, provenance: Provenance, keep: KeepExisting) => {
     if (kind === 'xmp') {
       xmp ??= createXmpWriter(opts.exiftoolConfigPath === undefined ? {} : { configPath: opts.exiftoolConfigPath });
-      await xmp.write(target, fields, provenance);
-      return true;
+      return xmp.write(target, fields, provenance, keep);
     }
-    if (kind === 'json') {
-      await writeJsonSidecar(target, fields, provenance);
-      return true;
-    }
-    return writeTxtSidecar(target, fields);
+    if (kind === 'json') return writeJsonSidecar(target, fields, provenance, keep);
+    return writeTxtSidecar(target, fields, keep);
   };
+  const names = sharedNames(opts.photos ?? [], opts.naming === 'darktable' ? 'darktable' : 'default');
 
   return {
     async write(photo, fields, provenance) {
       const written: string[] = [];
+      const owner = names.ownerOf(photo.path);
       const outFolder = path.join(path.resolve(opts.outDir), path.dirname(photo.file));
       const dirs = opts.inPlace ? [path.dirname(photo.path)] : [outFolder, path.dirname(photo.path)];
-      const naming = await resolveSidecarNaming(photo.path, opts.naming, dirs);
+      // A photo that would share another's sidecar (IMG_1.jpg, IMG_1.png) gets its own name, whatever the convention.
+      const naming = names.own.has(photo.path) ? 'darktable' : await resolveSidecarNaming(photo.path, opts.naming, dirs);
       for (const kind of kinds) {
         const target = sidecarPath(photo, { kind, outDir: opts.outDir, inPlace: opts.inPlace, naming });
         // The original image is never touched, whatever name the photo has.
-        if (target === photo.path) throw new Error(`Sidecar path equals the photo itself: ${photo.path}`);
-        if (await serialised(target, () => writeOne(kind, target, fields, provenance))) written.push(target);
+        if (target === photo.path || opts.manifest?.isInput(target)) throw new Error(`Sidecar path equals an input photo: ${target}`);
+        const wrote = await serialised(target, async () => {
+          const state = opts.manifest ? await opts.manifest.check(target, owner, { merge: kind !== 'txt', overwrite: opts.overwrite === true }) : 'new';
+          const before = opts.manifest?.entry(target)?.fields ?? {};
+          // A value in the file is the user's unless it is exactly what photobatch wrote there last time.
+          const keep: KeepExisting = (field, existing) =>
+            opts.overwrite !== true && existing.trim() !== '' && !(state === 'ours' && before[field] === fingerprint(existing));
+          const prints = await writeOne(kind, target, fields, provenance, opts.manifest ? keep : () => false);
+          if (prints && opts.manifest) opts.manifest.record(target, owner, { ...before, ...prints });
+          return prints !== false;
+        });
+        if (wrote) written.push(target);
       }
       return written;
     },

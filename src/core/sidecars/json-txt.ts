@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Provenance, SidecarFields } from './index.js';
+import type { KeepExisting, Provenance, SidecarFields } from './index.js';
+import { fingerprint } from '../safety/output-manifest.js';
+import { fitFileName } from '../safety/file-names.js';
 
 /**
  * A temp name in the target's own folder (same file system, so rename is atomic) that keeps
@@ -9,7 +11,8 @@ import type { Provenance, SidecarFields } from './index.js';
  */
 export function tempPathFor(target: string): string {
   const ext = path.extname(target);
-  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp${ext}`);
+  // fitFileName: a 250-byte photo name plus the temp suffix must still be a valid file name.
+  return path.join(path.dirname(target), fitFileName(`.${path.basename(target)}`, `.${randomBytes(6).toString('hex')}.tmp${ext}`));
 }
 
 /** Readers (Lightroom, a training script) see the old file or the new one, never half of one. */
@@ -65,7 +68,9 @@ export function mainText(fields: SidecarFields): string | undefined {
  * to the existing ones, fields this run did not produce keep their previous value.
  * A file that is not a JSON object is someone else's: refuse rather than overwrite it.
  */
-export async function writeJsonSidecar(target: string, fields: SidecarFields, provenance: Provenance): Promise<void> {
+export async function writeJsonSidecar(
+  target: string, fields: SidecarFields, provenance: Provenance, keep: KeepExisting = () => false,
+): Promise<Record<string, string>> {
   let existing: Record<string, unknown> = {};
   const text = await readFile(target, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
@@ -83,9 +88,16 @@ export async function writeJsonSidecar(target: string, fields: SidecarFields, pr
   }
 
   const merged: Record<string, unknown> = { ...existing };
-  if (fields.caption !== undefined) merged.caption = fields.caption;
-  if (fields.headline !== undefined) merged.headline = fields.headline;
-  if (fields.altText !== undefined) merged.altText = fields.altText;
+  // Fields written by hand stay (unless --overwrite); the fingerprints say which values are photobatch's.
+  const prints: Record<string, string> = {};
+  for (const field of ['caption', 'headline', 'altText'] as const) {
+    const value = fields[field];
+    if (value === undefined) continue;
+    const old = existing[field];
+    if (typeof old === 'string' && keep(field, old)) continue;
+    merged[field] = value;
+    prints[field] = fingerprint(value);
+  }
   const oldKeywords = Array.isArray(existing.keywords) ? existing.keywords.filter((k) => typeof k === 'string') : [];
   const keywords = keywordUnion(oldKeywords, fields.keywords ?? []);
   if (keywords.length > 0) merged.keywords = keywords;
@@ -95,14 +107,19 @@ export async function writeJsonSidecar(target: string, fields: SidecarFields, pr
   }
   merged.photobatch = { ...provenance };
   await atomicWrite(target, `${JSON.stringify(merged, null, 2)}\n`);
+  return prints;
 }
 
-/** Writes the caption file; returns false when there is no text to write. */
-export async function writeTxtSidecar(target: string, fields: SidecarFields): Promise<boolean> {
+/** Writes the caption file; returns false when there is no text to write. A file edited by hand is kept. */
+export async function writeTxtSidecar(target: string, fields: SidecarFields, keep: KeepExisting = () => false): Promise<Record<string, string> | false> {
   const text = mainText(fields);
   if (text === undefined) return false;
+  const old = await readFile(target, 'utf8').catch(() => undefined);
+  if (old !== undefined && keep('text', old)) {
+    throw new Error(`${target} was edited since photobatch wrote it; kept as it is (pass --overwrite to replace it)`);
+  }
   await atomicWrite(target, `${text}\n`);
-  return true;
+  return { text: fingerprint(text) };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

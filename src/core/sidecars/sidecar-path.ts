@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fitFileName } from '../safety/file-names.js';
 
 export type SidecarKind = 'xmp' | 'json' | 'txt';
 export type SidecarNaming = 'default' | 'darktable';
@@ -14,7 +15,8 @@ export function sidecarPath(
   opts: { kind: SidecarKind; outDir: string; inPlace: boolean; naming: SidecarNaming },
 ): string {
   const base = path.basename(photo.file || photo.path);
-  const name = opts.naming === 'darktable' ? `${base}.${opts.kind}` : `${stem(base)}.${opts.kind}`;
+  // A very long photo name must still give a valid sidecar name (at most 255 bytes), one per photo.
+  const name = fitFileName(opts.naming === 'darktable' ? base : stem(base), `.${opts.kind}`);
   if (opts.inPlace) return path.join(path.dirname(photo.path), name);
 
   const outDir = path.resolve(opts.outDir);

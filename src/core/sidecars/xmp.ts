@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { DefaultExiftoolArgs, ExifTool, type WriteTags } from 'exiftool-vendored';
 import type { Provenance, SidecarFields } from './index.js';
 import { allHierarchical, allKeywords, keywordUnion, tempPathFor } from './json-txt.js';
+import type { KeepExisting } from './index.js';
+import { fingerprint } from '../safety/output-manifest.js';
 
 /**
  * Defines the XMP-photobatch namespace. The same relative path works from src/core/sidecars
@@ -85,11 +87,12 @@ export function buildXmpTags(fields: SidecarFields, provenance: Provenance, exis
 
 function formatUsd(n: number): string {
   // Plain decimal even for fractions of a cent (String(1e-7) would give "1e-7").
-  return n.toFixed(10).replace(/\.?0+$/, '');
+  return n.toFixed(10).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }
 
 export interface XmpWriter {
-  write(target: string, fields: SidecarFields, provenance: Provenance): Promise<void>;
+  /** Returns fingerprints of the text fields it wrote (hand-written ones, per `keep`, are left as they are). */
+  write(target: string, fields: SidecarFields, provenance: Provenance, keep?: KeepExisting): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -112,7 +115,7 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
   };
 
   return {
-    async write(target, fields, provenance) {
+    async write(target, fields, provenance, keep = () => false) {
       const exiftool = await tool();
       await mkdir(path.dirname(target), { recursive: true });
       const exists = await access(target).then(
@@ -120,18 +123,30 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
         () => false,
       );
       const existingKeywords = exists ? await readKeywords(exiftool, target) : { subject: [], hierarchical: [] };
-      const tags = buildXmpTags(fields, provenance, existingKeywords);
+      const existingText = exists ? await readExistingText(exiftool, target) : {};
+      const tags = buildXmpTags(fields, provenance, existingKeywords) as Record<string, unknown>;
+      const prints: Record<string, string> = {};
+      for (const [field, tag] of Object.entries(TEXT_TAGS)) {
+        const value = tags[tag];
+        if (typeof value !== 'string') continue;
+        const old = existingText[field];
+        // A caption the user wrote (or edited after photobatch) stays, with its translations.
+        if (old !== undefined && keep(field, old)) {
+          for (const k of Object.keys(tags)) if (k === tag || k.startsWith(`${tag}-`)) delete tags[k];
+        } else prints[field] = fingerprint(value);
+      }
       // Edit a copy and swap it in: a crash or an ExifTool error never leaves a half-written
       // sidecar where Lightroom or darktable would read it.
       const tmp = tempPathFor(target);
       try {
         if (exists) await copyFile(target, tmp);
-        await exiftool.write(tmp, tags, { useMWG: false, writeArgs: ['-overwrite_original'] });
+        await exiftool.write(tmp, tags as WriteTags, { useMWG: false, writeArgs: ['-overwrite_original'] });
         await rename(tmp, target);
       } catch (err) {
         await rm(tmp, { force: true });
         throw err;
       }
+      return prints;
     },
     async close() {
       const current = et;
@@ -139,6 +154,29 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
       if (current) await current.end();
     },
   };
+}
+
+/** The x-default text fields compared with what is already in a sidecar. */
+const TEXT_TAGS: Record<string, string> = {
+  caption: 'XMP-dc:Description',
+  altText: 'XMP-iptcCore:AltTextAccessibility',
+  headline: 'XMP-photoshop:Headline',
+};
+
+/** The caption, alt text and headline already in a sidecar, to keep the ones written by hand. */
+async function readExistingText(et: ExifTool, file: string): Promise<Record<string, string>> {
+  const tags = (await et.read(file, {
+    readArgs: ['-XMP-dc:Description', '-XMP-iptcCore:AltTextAccessibility', '-XMP-photoshop:Headline'],
+    useMWG: false,
+  })) as Record<string, unknown>;
+  const text: Record<string, string> = {};
+  const pick = (field: string, v: unknown) => {
+    if (typeof v === 'string' || typeof v === 'number') text[field] = String(v);
+  };
+  pick('caption', tags.Description);
+  pick('altText', tags.AltTextAccessibility);
+  pick('headline', tags.Headline);
+  return text;
 }
 
 /** The keywords already in a file (sidecar or image), as text: "007" stays "007". */

@@ -1,7 +1,27 @@
 import type { ResultRecord } from '../types.js';
-import { buildReport } from '../report.js';
+import path from 'node:path';
+import { buildReport, COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from '../report.js';
 import { writeCostCsv, writeCostReport } from '../report-files.js';
-import { writeContactSheet } from '../contact-sheet/index.js';
+import { CONTACT_SHEET_FILE, writeContactSheet } from '../contact-sheet/index.js';
+import { reportReplaceable } from '../safety/output-manifest.js';
+
+/**
+ * cost-report.json, cost-report.csv and report.html from the whole history, each only where the file
+ * is absent or was written by photobatch (the same marks the batch checks): a user's file is never replaced.
+ * Returns the names left alone.
+ */
+export async function writeReports(
+  outDir: string, history: readonly ResultRecord[], report: CostReport, opts: { contactSheet: boolean; live?: { refreshSeconds: number } },
+): Promise<string[]> {
+  const skipped: string[] = [];
+  const mayWrite = async (name: string, mark: string) => (await reportReplaceable(path.join(outDir, name), mark)) || (skipped.push(name), false);
+  if (await mayWrite(COST_REPORT_FILE, '"cost_usd"')) await writeCostReport(outDir, report);
+  if (await mayWrite(COST_CSV_FILE, 'file,status,model')) await writeCostCsv(outDir, history);
+  if (opts.contactSheet && (await mayWrite(CONTACT_SHEET_FILE, 'photobatch'))) {
+    await writeContactSheet(outDir, { records: history, report, ...(opts.live ? { live: opts.live } : {}) });
+  }
+  return skipped;
+}
 
 export interface LiveReportsOptions {
   outDir: string;
@@ -47,9 +67,8 @@ export function createLiveReports(opts: LiveReportsOptions): LiveReports {
     lastWrite = now();
     const history = [...opts.previous, ...records];
     const report = buildReport({ records, total, skipped, elapsedMs: now() - started, history });
-    await writeCostReport(opts.outDir, report);
-    await writeCostCsv(opts.outDir, history);
-    if (opts.contactSheet) await writeContactSheet(opts.outDir, { records: history, report, live: { refreshSeconds: opts.refreshSeconds } });
+    // A file left alone (not photobatch's) is warned about once, by the batch at the end.
+    await writeReports(opts.outDir, history, report, { contactSheet: opts.contactSheet, live: { refreshSeconds: opts.refreshSeconds } });
   };
   const schedule = () => {
     dirty = true;

@@ -1,0 +1,72 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { ImageError } from '../errors.js';
+
+/**
+ * Largest photo read: 512 MiB, above the biggest camera RAWs (a 150 MP IIQ is ~180 MB) and most
+ * scanned TIFFs. Anything larger is refused before a byte is read: a few of them at once would
+ * exhaust the memory of the prepare pool.
+ */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Reads a photo only if it is a regular file of sane size. Opened non-blocking, so a FIFO named
+ * `.jpg` cannot hang the run waiting for a writer; checked with fstat on the opened descriptor, so a
+ * symlink to /dev/zero or a device is refused whatever its name; checked again after reading, so a
+ * file that is still being copied is reported, not sent half-written.
+ */
+export async function readInputFile(file: string, maxBytes: number = MAX_INPUT_BYTES): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+  } catch (err) {
+    throw openError(err as NodeJS.ErrnoException);
+  }
+  try {
+    const before = await fh.stat();
+    if (!before.isFile()) throw new ImageError(`Not a regular file (${kindOf(before)}); photobatch reads only regular files`, 'unreadable');
+    if (before.size > maxBytes) {
+      throw new ImageError(`The file is ${mib(before.size)} MiB, above the ${mib(maxBytes)} MiB limit for one photo`, 'too_large');
+    }
+    const data = Buffer.allocUnsafe(before.size);
+    let got = 0;
+    while (got < data.length) {
+      const { bytesRead } = await fh.read(data, got, data.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const after = await fh.stat();
+    const extra = await fh.read(Buffer.alloc(1), 0, 1, got);
+    if (got !== before.size || extra.bytesRead > 0 || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw new ImageError('The file changed while it was read (still being copied?); re-run when it is complete', 'unreadable');
+    }
+    return data;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+function openError(err: NodeJS.ErrnoException): ImageError {
+  const why: Record<string, string> = {
+    ENOENT: 'The file disappeared before it was read (moved or deleted?)',
+    EACCES: 'Permission denied; check that the file is readable',
+    ENXIO: 'Not a regular file (a socket or a device without a reader)',
+    ELOOP: 'Too many levels of symbolic links',
+    EISDIR: 'A folder, not a photo',
+  };
+  return new ImageError(why[err.code ?? ''] ?? `Cannot open the file (${err.code ?? 'error'})`, 'unreadable', err);
+}
+
+/** What a non-regular file is, in words, for one-line errors. */
+export function kindOf(st: import('node:fs').Stats): string {
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a file';
+}
+
+function mib(n: number): string {
+  return (n / 1048576).toFixed(n < 10 * 1048576 ? 1 : 0);
+}
