@@ -30,6 +30,7 @@ import { describeOutputFailure, isOutputFailure, OutputWriteError, StdoutClosedE
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
 import { pullFrom, type PhotoSource } from './photo-source.js';
 import { runPool } from './pool.js';
+import { retryPolicy, shrunkEdge, type RetryPolicy } from './retry-policy.js';
 
 export interface BatchOptions {
   /** A list, or an async source that keeps yielding photos (a watched folder) until it ends. */
@@ -48,6 +49,8 @@ export interface BatchOptions {
   jobMaxTokens?: number;
   concurrency: number;
   retries: number;
+  /** Retry and second-chance rules (default DEFAULT_RETRY_POLICY); `retries` above sets its retries. */
+  retryPolicy?: RetryPolicy;
   quality: number;
   /** Ceiling for the longest edge; with `maxEdgeExplicit` it is the size itself, not model-aware. */
   maxEdge: number;
@@ -164,6 +167,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     : undefined;
   const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
+  const policy = retryPolicy({ ...opts.retryPolicy, retries: Math.max(0, Math.floor(opts.retries)) });
   const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir));
   // What photobatch created in --out: only those files may be replaced; input photos never.
   const manifest = opts.manifest ?? new OutputManifest(opts.outDir, Array.isArray(opts.photos) ? (opts.photos as readonly PhotoRef[]).map((p) => p.path) : []);
@@ -181,7 +185,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const sender = createSender({
     client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
-    retries: opts.retries,
+    retries: opts.retries, policy,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
     ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),
     ...(opts.waitForCreditsMs === undefined
@@ -239,13 +243,13 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
     ...(opts.reasoning ? { reasoningTokens: opts.reasoning.expectedTokens } : {}),
     ...(opts.expectedRequestsPerPhoto === undefined ? {} : { expectedRequests: opts.expectedRequestsPerPhoto }),
-    isStopped: () => stopped !== undefined, stop,
+    isStopped: () => stopped !== undefined, stop, policy,
   };
-  /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
+  /** After the provider refused the image: smaller (by default half the edge, at least 512 px) and a lower quality. */
   const shrinkFor = (photo: PhotoRef) => async (current: PreparedPhoto) => {
-    const edge = Math.max(512, Math.round(Math.max(current.width, current.height) / 2));
+    const edge = shrunkEdge(policy, current);
     try {
-      return await prepLimit(async () => preparePhoto(await readInputFile(photo.path, opts.maxInputBytes), { maxEdge: edge, quality: Math.min(opts.quality, 70), fileName: photo.path }));
+      return await prepLimit(async () => preparePhoto(await readInputFile(photo.path, opts.maxInputBytes), { maxEdge: edge, quality: Math.min(opts.quality, policy.imageRefusal.maxQuality), fileName: photo.path }));
     } catch {
       return undefined;
     }
