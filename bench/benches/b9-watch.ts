@@ -104,7 +104,8 @@ export const b9: Bench = {
   title: 'watch: delay from last byte to result, idle cost',
   async run(ctx: Ctx): Promise<Row[]> {
     const n = ctx.quick ? 40 : 120;
-    const idleS = ctx.quick ? 30 : 120;
+    // The issue asks for 10 minutes idle; the default run keeps 2 (BENCH_WATCH_IDLE_S=600 for the full window).
+    const idleS = Number(process.env.BENCH_WATCH_IDLE_S) || (ctx.quick ? 30 : 120);
     const pollIdleS = ctx.quick ? 20 : 60;
     const fake = await startFake(latencyFake());
     const photos = await makePhotos(n + 1);
@@ -162,7 +163,7 @@ export const b9: Bench = {
         figure: `CPU ${f2(idle.cpuPct)} % of a core (${idle.ticks} ticks in ${idleS} s); RSS ${f1(idle.rss[0]! / 1024)} → ${f1(idle.rss.at(-1)! / 1024)} MB`,
         target: 'no measurable CPU (≤ 0.1 %), flat memory (≤ 1 MB growth)',
         status: idle.cpuPct <= 0.1 && growthKb <= 1024 ? 'pass' : 'miss',
-        inputs: `${idleS} s window (not the issue's 10 min), after ${n + 1} photos; /proc/PID/stat utime+stime at ${CLK_TCK} Hz, VmRSS every 5 s: ${idle.rss.map((k) => f1(k / 1024)).join(' ')} MB; ${loadIdle}`,
+        inputs: `${idleS} s window${idleS < 600 ? " (not the issue's 10 min)" : ''}, after ${n + 1} photos; /proc/PID/stat utime+stime at ${CLK_TCK} Hz, VmRSS every 5 s: ${idle.rss.map((k) => f1(k / 1024)).join(' ')} MB; ${loadIdle}`,
       });
       const code = await stopWatch(child);
       stopTail();

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { parsePositiveNumber } from '../core/config.js';
 import { parseDuration } from './run-options.js';
 import type { CliIO } from './io.js';
-import type { ProgramState } from './program.js';
 
 /** Long enough for a tethering tool's write to finish, short enough for a photobooth guest. */
 export const DEFAULT_SETTLE_SECONDS = 1;
@@ -15,7 +14,7 @@ const NOT_FOR_WATCH = new Set(['--dry-run', '--null']);
  * `watch` takes every `run` option (copied from the run command, so a flag added to run is a flag of
  * watch too, with the same default and help), plus its own.
  */
-export function addWatchCommand(program: Command, io: CliIO, state: ProgramState): void {
+export function addWatchCommand(program: Command, io: CliIO, state: { exitCode: number }): void {
   const run = program.commands.find((c) => c.name() === 'run');
   const watch = program
     .command('watch')

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { KeepExisting, Provenance, SidecarFields } from './index.js';
+import type { KeepExisting, Provenance, SidecarFields } from './types.js';
 import { fingerprint } from '../safety/output-manifest.js';
 import { fitFileName } from '../safety/file-names.js';
 

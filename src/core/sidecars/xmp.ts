@@ -2,9 +2,9 @@ import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultExiftoolArgs, ExifTool, type WriteTags } from 'exiftool-vendored';
-import type { Provenance, SidecarFields } from './index.js';
+import type { Provenance, SidecarFields } from './types.js';
 import { allHierarchical, allKeywords, keywordUnion, tempPathFor } from './json-txt.js';
-import type { KeepExisting } from './index.js';
+import type { KeepExisting } from './types.js';
 import { fingerprint } from '../safety/output-manifest.js';
 
 /**
