@@ -1,151 +1,17 @@
-import path from 'node:path';
-import { UsageError } from '../core/errors.js';
-import { redactKey } from '../core/openrouter/redact.js';
-import type { Endpoint } from '../core/endpoints/open-endpoint.js';
-import type { ModelPrice } from '../core/pricing/prices.js';
+import { openRun, type RunSetup } from '../core/run/prepare-run.js';
 import type { CliIO } from './io.js';
 import type { RunOptions } from './run-options.js';
 import { terminalSafe } from './terminal-text.js';
-import type { ModelReasoning, ReasoningPlan } from '../core/reasoning.js';
-import type { HistoryStats } from '../core/history.js';
-import type { PhotoRef } from '../core/types.js';
 
-export interface RunSetup {
-  endpoint: Endpoint;
-  openRouter: boolean;
-  price: ModelPrice | undefined;
-  /** What the vision probe was billed; it counts against --max-cost like any request. */
-  probeUsd: number;
-  reasoning: { plan: ReasoningPlan; maxTokens: number };
-}
+export { batchSettings, checkDeliverDir, openPhotoOutputs, reasoningFor, type RunSetup } from '../core/run/prepare-run.js';
 
-/** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
-export async function reasoningFor(opts: RunOptions, price: { reasoning?: ModelReasoning } | undefined, openRouter = true): Promise<RunSetup['reasoning']> {
-  const { planReasoning } = await import('../core/reasoning.js');
-  // `reasoning` is OpenRouter's request field; other servers get nothing they might reject.
-  const plan = openRouter ? planReasoning(opts.config.model, opts.reasoning, price?.reasoning) : { on: false, expectedTokens: 0, headroomTokens: 0 };
-  const maxTokens = opts.maxTokens + (opts.maxTokensExplicit ? 0 : plan.headroomTokens);
-  return { plan: plan as ReasoningPlan, maxTokens };
-}
-
-/**
- * What `run` and `watch` do before the first photo: open the endpoint (key check on OpenRouter),
- * say which key, model and server, check the model sees images, and find its price. The caller
- * closes `endpoint`.
- */
-export async function openRunEndpoint(
-  opts: RunOptions,
-  io: CliIO,
-  s: { dim: (t: string) => string; yellow: (t: string) => string },
-): Promise<RunSetup> {
-  const info = (line: string) => {
-    if (!opts.quiet) io.stderr.write(line + '\n');
-  };
-  const apiKey = opts.config.apiKey;
-  const { openEndpoint, ensureVision } = await import('../core/endpoints/open-endpoint.js');
-  const endpoint = await openEndpoint({
-    baseURL: opts.config.baseURL, apiKey, timeoutMs: opts.timeoutMs, env: io.env,
-    ...(opts.endpoint.serverKind ? { serverKind: opts.endpoint.serverKind } : {}),
-    ...(opts.endpoint.priceIn === undefined ? {} : { priceIn: opts.endpoint.priceIn, priceOut: opts.endpoint.priceOut! }),
+/** The core run setup, its findings rendered on stderr: notes dimmed (unless --quiet), warnings in yellow. */
+export function openRunEndpoint(opts: RunOptions, io: CliIO, s: { dim: (t: string) => string; yellow: (t: string) => string }): Promise<RunSetup> {
+  return openRun(opts, {
+    env: io.env,
+    info: (line) => {
+      if (!opts.quiet) io.stderr.write(s.dim(line) + '\n');
+    },
+    warn: (line) => io.stderr.write(s.yellow(`Warning: ${terminalSafe(line)}`) + '\n'),
   });
-  const openRouter = endpoint.server.kind === 'openrouter';
-  try {
-    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
-    const remaining = endpoint.keyInfo?.limit_remaining;
-    const tierText = opts.endpoint.tier.tier === 'flex' ? ` · tier flex (fallback: ${opts.endpoint.tier.fallback})` : '';
-    info(s.dim(openRouter
-      ? `Key ${redactKey(apiKey)} · model ${opts.config.model}${tierText}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')
-      : `Server: ${endpoint.server.name} at ${endpoint.server.baseURL} · model ${opts.config.model} · ${endpoint.priceLabel}${apiKey ? ` · key ${redactKey(apiKey)}` : ''}`));
-    for (const n of endpoint.notes) info(s.dim(n));
-    if (!openRouter && opts.endpoint.tier.tier === 'flex') io.stderr.write(s.yellow(`Warning: --tier flex is an OpenRouter option; ${endpoint.server.name} ignores it.`) + '\n');
-    let probeUsd = 0;
-    if (opts.endpoint.visionCheck) {
-      const verdict = await ensureVision(endpoint, opts.config.model);
-      probeUsd = verdict?.probe?.usage.cost_usd ?? 0;
-      if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
-    }
-    const price = endpoint.priceOf(opts.config.model);
-    const capFlag = opts.maxCostUsd !== undefined ? '--max-cost' : opts.maxCostPerDayUsd !== undefined ? '--max-cost-per-day' : undefined;
-    if (capFlag && (price === undefined || price.prompt === null || price.completion === null)) {
-      throw new UsageError(openRouter
-        ? `${capFlag} needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
-        : `${capFlag} needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
-    }
-    // Said before anything is paid: without a listed price the estimates and the by-photo cost check are blind.
-    if (openRouter && price === undefined && endpoint.prices?.source === 'live') {
-      io.stderr.write(s.yellow(`Warning: ${opts.config.model} is not listed by ${opts.config.baseURL}/models, so its price is unknown: estimates will say "unknown" (the bill still uses what is charged). Check the model id with \`photobatch models\`.`) + '\n');
-    }
-    const reasoning = await reasoningFor(opts, price, openRouter);
-    if (reasoning.plan.note) info(s.dim(reasoning.plan.note));
-    return { endpoint, openRouter, price, probeUsd, reasoning };
-  } catch (err) {
-    await endpoint.close();
-    throw err;
-  }
-}
-
-/**
- * The batch settings `run` and `watch` share, from the parsed flags and the opened endpoint. The caps
- * count what is already billed into --out themselves (SpendCaps reads the journal), so a watch's
- * --max-cost covers the whole event.
- */
-export function batchSettings(opts: RunOptions, setup: RunSetup, stats: HistoryStats) {
-  const { openRouter, price, probeUsd, reasoning } = setup;
-  return {
-    outDir: opts.outDir, client: setup.endpoint.client, model: opts.config.model, fallbackModels: opts.fallbackModels,
-    prompt: opts.plan, maxTokens: reasoning.maxTokens, jobMaxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
-    reasoning: { ...(reasoning.plan.field ? { field: reasoning.plan.field } : {}), expectedTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0, inJob: opts.reasoningExplicit },
-    ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: Math.max(0, opts.maxCostPerDayUsd - probeUsd) }),
-    ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
-    ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
-    quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
-    ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-    ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
-    ...(opts.waitLockMs === undefined ? {} : { lockWaitMs: opts.waitLockMs }),
-    // Credits are polled on OpenRouter's /key, which no other server has.
-    ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
-    ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
-    ...(price === undefined ? {} : { price }),
-    ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
-  };
-}
-
-/** --deliver writes copies beside nothing photobatch reads or reports into. */
-export function checkDeliverDir(opts: RunOptions): void {
-  const deliverDir = opts.delivery.deliverDir;
-  if (deliverDir !== undefined && path.resolve(deliverDir) === path.resolve(opts.outDir)) {
-    throw new UsageError('--deliver needs a folder of its own, not the --out folder (sidecars and reports live there); e.g. --deliver ./delivered');
-  }
-}
-
-/**
- * Per-photo writers besides the journal: sidecars, delivered copies, and the metadata reader for
- * --context-from-metadata. Shared by run and watch; `close()` ends them all.
- */
-export async function openPhotoOutputs(opts: RunOptions, photos: readonly PhotoRef[]) {
-  // Which files photobatch created, so it never replaces one it did not (every input photo is the user's).
-  const { OutputManifest } = await import('../core/safety/output-manifest.js');
-  const manifest = new OutputManifest(opts.outDir, photos.map((p) => p.path));
-  const sidecars = opts.sidecars.kinds.length === 0
-    ? undefined
-    : (await import('../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
-  const deliverDir = opts.delivery.deliverDir;
-  const deliverer = deliverDir === undefined
-    ? undefined
-    : (await import('../core/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
-  const metadataReader = opts.delivery.contextFromMetadata ? (await import('../core/metadata-context.js')).createMetadataContextReader() : undefined;
-  return {
-    manifest,
-    batch: {
-      manifest,
-      ...(sidecars ? { sidecars } : {}),
-      ...(deliverer ? { deliverer } : {}),
-      ...(metadataReader ? { metadataContext: (photo: PhotoRef) => metadataReader.read(photo) } : {}),
-    },
-    async close() {
-      await sidecars?.close();
-      await deliverer?.close();
-      await metadataReader?.close();
-    },
-  };
 }
