@@ -18,9 +18,13 @@ import { b5 } from './benches/b5-memory.js';
 import { b6 } from './benches/b6-startup.js';
 import { b7 } from './benches/b7-dryrun.js';
 import { b8 } from './benches/b8-vocabulary-hint.js';
-import { b9 } from './benches/b9-watch.js';
+import { b9 } from './benches/b9-latency-limit.js';
+import { b10 } from './benches/b10-heic.js';
+import { b11 } from './benches/b11-auto.js';
+import { b12 } from './benches/b12-scale.js';
+import { b13 } from './benches/b13-watch.js';
 
-const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8, b9];
+const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13];
 
 function parseArgs(argv: string[]) {
   let only: number[] | undefined;
@@ -50,7 +54,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   mkdirSync(path.join(WORK, 'tmp'), { recursive: true });
   // The whole suite stops by itself: children have their own deadlines; this is the last line.
-  const watchdogMs = (args.quick ? 15 : 25) * 60_000;
+  const watchdogMs = (args.quick ? 25 : 60) * 60_000;
   const watchdog = setTimeout(() => {
     log(`watchdog: suite exceeded ${watchdogMs / 60_000} min, stopping`);
     killActiveChildren();

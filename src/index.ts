@@ -37,3 +37,8 @@ export { DEFAULT_RETRY_POLICY, retryPolicy } from './core/retry-policy.js';
 export type { RetryPolicy } from './core/retry-policy.js';
 export { historyStats } from './core/history.js';
 export { planPrompt } from './core/presets.js';
+export { openResults, resultsFromRecords } from './core/results-merge.js';
+export type { MergedResults } from './core/results-merge.js';
+export { streamRecords } from './core/results-stream.js';
+export { parseShard, selectShard, shardOf } from './core/shard.js';
+export type { Shard } from './core/shard.js';

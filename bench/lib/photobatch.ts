@@ -89,8 +89,10 @@ export function judgePhotobatch(outDir: string, photos: string[]): { outcome: Ou
 export interface PbRunOptions {
   label: string;
   photosDir: string;
-  concurrency: number;
+  concurrency: number | 'auto';
   fake: FakeOptions;
+  /** Called with the fake server once it listens (for handlers that look at its state). */
+  onServer?: (server: import('../../test/helpers/fake-openrouter.js').FakeServer) => void;
   extraArgs?: string[];
   nodeFlags?: string[];
   timeoutMs: number;
@@ -102,6 +104,7 @@ export async function runPhotobatch(o: PbRunOptions): Promise<ToolRun> {
   const photos = listPhotos(o.photosDir);
   const outDir = freshDir(path.join(WORK, 'out', o.label));
   const fake = await startFake(o.fake);
+  o.onServer?.(fake.server);
   log(`${o.label}: photobatch run, ${photos.length} photos, -c ${o.concurrency}`);
   let child: ChildRun;
   let stats: FakeStats;

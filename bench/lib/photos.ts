@@ -149,3 +149,76 @@ export function realCopies(): string[] {
     return to;
   });
 }
+
+const CAMERA_VERSION = 1;
+
+/**
+ * At least `count` distinct w×h camera JPEGs in camera-<w>x<h>/: crops of the real photos' stored pixels, each carrying
+ * its source's own camera EXIF block (make, model, exposure, GPS where the source has it, the embedded thumbnail, and
+ * its orientation, so some photos need turning like a camera's portrait shots do). For benchmark 9 (-c 64).
+ */
+export async function ensureCamera(width: number, height: number, count: number): Promise<string> {
+  const dir = path.join(PHOTOS, `camera-${width}x${height}`);
+  const stamp = readStamp(dir);
+  if (stamp && stamp.version === CAMERA_VERSION && stamp.count >= count) return dir;
+  const have = stamp && stamp.version === CAMERA_VERSION ? stamp.count : 0;
+  if (have === 0) freshDir(dir);
+  log(`generating ${width}×${height} camera JPEGs ${have}..${count - 1} into ${dir}`);
+  const sources = (await Promise.all(
+    realSources(0).map(async (f) => {
+      const meta = await sharp(f).metadata();
+      const exif = meta.exif && meta.exif.length + 2 <= 0xffff ? meta.exif : undefined;
+      if (!exif) return undefined;
+      const { data, info } = await sharp(f, { autoOrient: false }).resize(1280, 1280, { fit: 'inside', withoutEnlargement: true })
+        .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height, channels: info.channels, exif };
+    }),
+  )).filter((s): s is NonNullable<typeof s> => s !== undefined);
+  if (sources.length === 0) throw new Error('no real photo with EXIF to make camera JPEGs from');
+  const t0 = Date.now();
+  const todo = Array.from({ length: count - have }, (_, k) => have + k);
+  await pool(todo, 4, async (i) => {
+    const r = rng(50_000 + i);
+    const src = sources[i % sources.length]!;
+    const aspect = width / height;
+    const maxW = Math.min(src.width, Math.floor(src.height * aspect));
+    const cw = Math.max(64, Math.floor(maxW * (0.5 + 0.5 * r())));
+    const ch = Math.min(src.height, Math.max(48, Math.round(cw / aspect)));
+    const left = Math.floor(r() * (src.width - cw + 1));
+    const top = Math.floor(r() * (src.height - ch + 1));
+    let img = sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels as 3 } })
+      .extract({ left, top, width: cw, height: ch }).resize(width, height, { fit: 'fill' });
+    if (r() < 0.5) img = img.flop();
+    const jpeg = await img.linear(0.85 + 0.3 * r(), 0).jpeg({ quality: 85 + Math.floor(r() * 8) }).toBuffer();
+    // The source's EXIF as an APP1 segment right after SOI, as a camera writes it.
+    const app1 = Buffer.alloc(4);
+    app1.writeUInt16BE(0xffe1, 0);
+    app1.writeUInt16BE(src.exif.length + 2, 2);
+    writeFileSync(path.join(dir, `CAM_${String(i).padStart(5, '0')}.jpg`), Buffer.concat([jpeg.subarray(0, 2), app1, src.exif, jpeg.subarray(2)]));
+  });
+  writeStamp(dir, { version: CAMERA_VERSION, count });
+  log(`camera JPEGs ${width}×${height}: ${count - have} made in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+/**
+ * `count` distinct tiny JPEGs (64×48) in tiny/: one encoded picture with a unique comment segment each, so every file
+ * has its own bytes (photobatch sends identical bytes once) at almost no cost to make. For the 100,000-photo memory run.
+ */
+export async function ensureTiny(count: number): Promise<string> {
+  const dir = path.join(PHOTOS, 'tiny');
+  const stamp = readStamp(dir);
+  if (stamp && stamp.version === 1 && stamp.count >= count) return dir;
+  freshDir(dir);
+  log(`writing ${count} tiny JPEGs into ${dir}`);
+  const base = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 120, b: 160 } } }).jpeg({ quality: 80 }).toBuffer();
+  for (let i = 0; i < count; i++) {
+    const text = Buffer.from(`photobatch bench ${i}`, 'latin1');
+    const com = Buffer.alloc(4);
+    com.writeUInt16BE(0xfffe, 0);
+    com.writeUInt16BE(text.length + 2, 2);
+    writeFileSync(path.join(dir, `T_${String(i).padStart(6, '0')}.jpg`), Buffer.concat([base.subarray(0, 2), com, text, base.subarray(2)]));
+  }
+  writeStamp(dir, { version: 1, count });
+  return dir;
+}

@@ -14,6 +14,7 @@ const [listFile, outDir, parArg] = process.argv.slice(2);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../..');
 const dist = (p: string) => import(pathToFileURL(path.join(root, 'dist', p)).href);
 const { preparePhoto } = await dist('core/images/prepare.js');
+(await dist('core/images/heic-native.js')).configureHeicDecoder(process.env);
 const { familyFor, modelTargetSize } = await dist('core/pricing/image-tokens.js');
 const { DEFAULT_MODEL, DEFAULT_MAX_IMAGE_SIZE } = await dist('core/config.js');
 const family = familyFor(DEFAULT_MODEL);

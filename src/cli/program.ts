@@ -75,7 +75,8 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--modalities <list>', 'output modalities, e.g. image,text for image-output models (images are saved in --out)')
     .option('--no-contact-sheet', 'do not write report.html and thumbnails')
     .option('--max-tokens <n>', 'cap on output tokens per photo, reasoning included (always sent; default 512, plus reasoning headroom when the model must reason)')
-    .option('-c, --concurrency <n>', 'requests in flight at once', '4')
+    .option('-c, --concurrency <n|auto>', 'requests in flight at once; auto finds what the provider sustains (up to --max-concurrency)', '4')
+    .option('--max-concurrency <n>', 'ceiling for -c auto', '64')
     .option('--max-edge <px>', 'longest edge sent (default: what the model can use, at most $MAX_IMAGE_SIZE)')
     .option('--quality <1-100>', 'JPEG quality of what is sent', '80')
     .option('--max-cost <usd>', 'hard budget for everything billed into --out, across runs: never start a request that could take it past this')
@@ -85,6 +86,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--retries <n>', 'retries per photo for rate limits, timeouts and server errors', '5')
     .option('--timeout <seconds>', 'per-request deadline', '120')
     .addOption(new Option('--wait-for-credits [duration]', 'when credits run out, wait for a top-up (e.g. 2h; default 12h) instead of stopping'))
+    .option('--shard <K/N>', 'take share K of N (stable by file name; each shard its own --out); auto/N reads the index of a Kubernetes Indexed Job or AWS Batch array job')
     .addOption(new Option('--wait-lock [duration]', 'if another run is using --out, wait for it (e.g. 30m; default 1h) instead of exiting 2'))
     .option('--dry-run', 'estimate tokens and cost offline; sends nothing, needs no key')
     .option('--json', 'write each result line to stdout as it finishes (dry run: one JSON document)')
@@ -139,7 +141,9 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .description('Print the cost report again from one or more output folders (several are merged)')
     .argument('<out-dirs...>', 'output folders holding results.jsonl')
     .option('--json', 'print the report as one JSON document on stdout')
-    .action(async (dirs: string[], flags: { json?: boolean }) => {
+    .option('--html <file>', 'also write one contact sheet of every folder (e.g. the shards of a job)')
+    .option('--csv <file>', 'also write one cost CSV of every folder')
+    .action(async (dirs: string[], flags: { json?: boolean; html?: string; csv?: string }) => {
       const { reportCommand } = await import('./commands/report.js');
       state.exitCode = await reportCommand(dirs, flags, io);
     });

@@ -2,51 +2,32 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_PROMPT, parseIntInRange, parsePositiveNumber, resolveConfig, type ResolvedConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
-import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
+import { parsePresets, planPrompt } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
 import { parseDeliveryOptions, type DeliveryOptions } from './delivery-options.js';
+import { parseShard } from '../core/shard.js';
 import type { CliIO } from './io.js';
 import { parseReasoningChoice, type ReasoningChoice } from '../core/reasoning.js';
 import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
+import type { RunSpec } from '../core/run/spec.js';
 
-export interface RunOptions {
+/** The run's resolved settings (the core RunSpec) plus what only the command line uses. */
+export interface RunOptions extends RunSpec {
   config: ResolvedConfig;
-  outDir: string;
-  fallbackModels: string[];
-  plan: PromptPlan;
-  maxTokens: number;
-  concurrency: number;
-  quality: number;
-  retries: number;
-  timeoutMs: number;
-  rpm?: number;
-  maxCostUsd?: number;
-  maxCostPerDayUsd?: number;
-  /** --reasoning (default auto). */
-  reasoning: ReasoningChoice;
-  /** Whether --reasoning was given (then it is part of the job fingerprint). */
-  reasoningExplicit: boolean;
-  /** Whether --max-tokens was given (else reasoning headroom may be added). */
-  maxTokensExplicit: boolean;
-  waitForCreditsMs?: number;
-  /** --wait-lock: how long to queue behind another run on the same --out. */
-  waitLockMs?: number;
-  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: DeliveryOptions['sidecarNaming']; overwrite: boolean };
   /** --deliver, --vocabulary, keyword counts, --context-from-metadata. */
   delivery: DeliveryOptions;
-  modalities?: string[];
-  contactSheet: boolean;
+  /** --server, --price-in/--price-out, --no-vision-check, --tier, --tier-fallback. */
+  endpoint: EndpointOptions;
   dryRun: boolean;
   /** --reconcile: audit each answer's cost against /generation after the run. */
   reconcile: boolean;
   /** -0/--null: paths on stdin are NUL-separated. */
   nullSeparated: boolean;
   json: boolean;
-  force: boolean;
   quiet: boolean;
   progress: boolean;
-  /** --server, --price-in/--price-out, --no-vision-check, --tier, --tier-fallback. */
-  endpoint: EndpointOptions;
+  /** --shard: this machine's share of the photos. */
+  shard?: import('../core/shard.js').Shard;
 }
 
 const DEFAULT_CREDIT_WAIT_MS = 12 * 3600_000;
@@ -108,7 +89,10 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     maxTokensExplicit: str('maxTokens') !== undefined,
     reasoning: parseReasoning(str('reasoning')),
     reasoningExplicit: str('reasoning') !== undefined && str('reasoning')!.trim().toLowerCase() !== 'auto',
-    concurrency: parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
+    autoConcurrency: (str('concurrency') ?? '').trim().toLowerCase() === 'auto',
+    concurrency: (str('concurrency') ?? '').trim().toLowerCase() === 'auto'
+      ? parseIntInRange(str('maxConcurrency') ?? '64', '--max-concurrency', 1, 256)
+      : parseIntInRange(str('concurrency') ?? '4', '--concurrency', 1, 256),
     quality: parseIntInRange(str('quality') ?? '80', '--quality', 1, 100),
     retries: parseIntInRange(str('retries') ?? '5', '--retries', 0, 100),
     timeoutMs: Math.round(parsePositiveNumber(str('timeout') ?? '120', '--timeout (seconds)') * 1000),
@@ -129,6 +113,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     progress: flags.progress !== false,
     endpoint: parseEndpointOptions(flags),
   };
+  if (str('shard') !== undefined) options.shard = parseShard(str('shard')!, io.env);
   if (str('rpm') !== undefined) options.rpm = parseIntInRange(str('rpm')!, '--rpm', 1, 1_000_000);
   if (str('maxCost') !== undefined) options.maxCostUsd = parsePositiveNumber(str('maxCost')!, '--max-cost (USD)');
   if (str('maxCostPerDay') !== undefined) options.maxCostPerDayUsd = parsePositiveNumber(str('maxCostPerDay')!, '--max-cost-per-day (USD)');

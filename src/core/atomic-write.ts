@@ -13,13 +13,13 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 }
 
 /** The same, for a document produced piece by piece: it is never whole in memory. */
-export async function writeChunksAtomic(file: string, chunks: Iterable<string>): Promise<void> {
+export async function writeChunksAtomic(file: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   await replaceAtomically(file, async (tmp) => {
     const handle = await open(tmp, 'w');
     try {
       // Batched writes: one syscall per ~64 KB rather than one per card.
       let pending = '';
-      for (const chunk of chunks) {
+      for await (const chunk of chunks) {
         pending += chunk;
         if (pending.length >= 65_536) {
           await handle.write(pending);

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -16,11 +17,13 @@ import { planPrompt, type PromptPlan } from './presets.js';
 import { pathTemplateVars, readTemplateVars, usesVar } from './template.js';
 import type { SidecarWriter } from './sidecars/index.js';
 import { CONTACT_SHEET_FILE, writeContactSheet, writeThumbnail } from './contact-sheet/index.js';
+import { THUMB_MAX_PX } from './contact-sheet/thumbnail.js';
 import { jobFingerprint, sha256Hex } from './job.js';
 import { openJournal } from './journal.js';
-import { buildReport, COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from './report.js';
+import { COST_CSV_FILE, COST_REPORT_FILE, ReportTally, roundSpendSummary, type CostReport } from './report.js';
+import { openResults } from './results-merge.js';
 import { writeCostCsv, writeCostReport } from './report-files.js';
-import { SpendCaps } from './spend-caps.js';
+import { SpendCaps, SpendHistory } from './spend-caps.js';
 import { sendPhoto, type SendContext } from './send-photo.js';
 import { saveAiImages } from './ai-images.js';
 import { readInputFile } from './images/read-input.js';
@@ -47,7 +50,10 @@ export interface BatchOptions {
    * headroom is added to the request but must not make an upgraded photobatch pay again for finished photos.
    */
   jobMaxTokens?: number;
+  /** Requests in flight; with autoConcurrency, the ceiling (--max-concurrency). */
   concurrency: number;
+  /** -c auto: start low and find the level the provider sustains (see openrouter/auto-concurrency.ts). */
+  autoConcurrency?: boolean;
   retries: number;
   /** Retry and second-chance rules (default DEFAULT_RETRY_POLICY); `retries` above sets its retries. */
   retryPolicy?: RetryPolicy;
@@ -90,6 +96,8 @@ export interface BatchOptions {
   abortSignal?: AbortSignal;
   graceMs?: number;
   onEvent?: (event: BatchEvent) => void;
+  /** Keep this run's records for BatchResult.records (default true). The CLI turns it off unless it needs them, so memory stays flat. */
+  keepRecords?: boolean;
   /** --tier flex: service_tier "flex" on every request, and what to do when flex capacity is refused. */
   tier?: TierOptions;
   /** Injected for tests. */
@@ -127,8 +135,10 @@ export type BatchStopReason = StopReason | 'interrupted' | 'output_failed' | 'st
 
 export interface BatchResult {
   report: CostReport;
-  /** Records this run wrote. */
+  /** Records this run wrote (empty with keepRecords: false). */
   records: ResultRecord[];
+  /** Lines of results.jsonl that were not photobatch records (torn, foreign, malformed): skipped. */
+  skippedLines: number;
   stopped?: { reason: BatchStopReason; message: string };
   reportFile: string;
   /**
@@ -168,10 +178,16 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
   const policy = retryPolicy({ ...opts.retryPolicy, retries: Math.max(0, Math.floor(opts.retries)) });
-  const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir));
+  const spentBefore = new SpendHistory();
+  const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir, { onPrevious: (r) => spentBefore.add(r) }));
+  if (journal.skippedLines > 0) {
+    emit({ type: 'warning', message: `${journal.skippedLines} line${journal.skippedLines === 1 ? '' : 's'} of results.jsonl ${journal.skippedLines === 1 ? 'is' : 'are'} not photobatch records (torn or foreign); skipped` });
+  }
   // What photobatch created in --out: only those files may be replaced; input photos never.
   const manifest = opts.manifest ?? new OutputManifest(opts.outDir, Array.isArray(opts.photos) ? (opts.photos as readonly PhotoRef[]).map((p) => p.path) : []);
   const records: ResultRecord[] = [];
+  const keepRecords = opts.keepRecords ?? true;
+  const tally = new ReportTally(opts.model);
   let skipped = 0;
   let stopped: BatchResult['stopped'];
 
@@ -185,6 +201,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const sender = createSender({
     client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
+    ...(opts.autoConcurrency ? { autoInitial: Math.min(4, opts.concurrency) } : {}),
     retries: opts.retries, policy,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
     ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),
@@ -232,11 +249,18 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   const caps = new SpendCaps({
     ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: opts.maxCostUsd }),
     ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: opts.maxCostPerDayUsd }),
-    history: journal.previous,
+    history: spentBefore,
   });
   const budget = caps.active ? caps : undefined;
   // Reading, hashing and compressing share one small pool, so at most a few originals sit in memory.
-  const prepLimit = pLimit(Math.max(2, Math.min(4, os.availableParallelism())));
+  // Enough slots that the event-loop hops of one photo (read, hash, metadata, encode) overlap with the
+  // others' and -c 64 is fed; few enough that 12 MP originals stay bounded in memory.
+  // As many as there are request slots to feed (at least 4): on a busy machine each step of a preparation waits its
+  // turn for a core or a libuv thread, and a pool smaller than -c left -c 64 with 33-53 requests in flight. Memory is
+  // bounded by -c originals; the decodes themselves by libuv's thread pool (UV_THREADPOOL_SIZE, set in bin/).
+  const prepLimit = pLimit(Math.max(4, Math.min(64, opts.concurrency)));
+  // Thumbnails are written while the photo is sent: off the critical path, awaited before the contact sheet.
+  const thumbnails = new Set<Promise<void>>();
 
   const sendCtx: SendContext = {
     sender, budget, family, price: opts.price, model: opts.model, fallbackModels, maxTokens: opts.maxTokens,
@@ -258,7 +282,8 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   // Once results.jsonl cannot be written, every later answer (already paid for) is kept here and saved elsewhere.
   const unsaved: ResultRecord[] = [];
   const write = (record: ResultRecord) => {
-    records.push(record);
+    tally.add(record);
+    if (keepRecords) records.push(record);
     if (unsaved.length > 0) unsaved.push(record);
     else {
       try {
@@ -286,7 +311,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
       }
       const prompt = plan.prompt(vars);
       const job = jobFor(prompt);
-      const done = opts.force ? undefined : journal.findDone(sha, job);
+      const done = opts.force ? undefined : journal.findDone(sha, job, photo.file);
       const key = `${sha}:${job}`;
       if (mayReuse && (done || inProgress.has(key) || stopped)) return { sha, job, prompt, ...(done ? { done } : {}) };
       // Claim the content now, before any await, so an identical photo prepared at the same moment waits for this one.
@@ -297,11 +322,16 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
         release();
       };
       try {
-        const prepared = await preparePhoto(original, { maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path });
+        const prepared = await preparePhoto(original, {
+          maxEdge: opts.maxEdge, quality: opts.quality, target, fileName: photo.path, ...(contactSheet ? { thumbnailPx: THUMB_MAX_PX } : {}),
+        });
         if (contactSheet) {
-          await writeThumbnail(opts.outDir, sha, prepared.data, prepared).catch((err: Error) =>
-            emit({ type: 'warning', message: `${photo.file}: no thumbnail for report.html (${err.message})` }),
+          const pending = writeThumbnail(opts.outDir, sha, prepared.data, prepared).then(
+            () => undefined,
+            (err: Error) => emit({ type: 'warning', message: `${photo.file}: no thumbnail for report.html (${err.message})` }),
           );
+          thumbnails.add(pending);
+          void pending.finally(() => thumbnails.delete(pending));
         }
         return { sha, job, prompt, prepared, unclaim };
       } catch (err) {
@@ -319,7 +349,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
       if (!step.done && !step.prepared) {
         // The same bytes are being answered for another file: wait, then reuse its answer.
         await inProgress.get(`${step.sha}:${step.job}`);
-        const done = opts.force ? undefined : journal.findDone(step.sha, step.job);
+        const done = opts.force ? undefined : journal.findDone(step.sha, step.job, photo.file);
         if (done) step = { ...step, done };
         else if (stopped) return;
         // The first copy failed: this one gets its own try.
@@ -406,18 +436,21 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   };
 
   const reuse = (photo: PhotoRef, done: ResultRecord, base: { file: string; path: string; sha256: string; job: string }): void => {
-    if (done.path === photo.path) {
+    if (done.path === photo.path || journal.isDoneAt(photo.path, base.sha256, base.job)) {
       skipped++;
-      emit({ type: 'skipped', record: done });
+      emit({ type: 'skipped', record: { ...done, ...base } });
       // Re-running with --deliver (re)writes the delivered copy from the answer already paid for.
       if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
       return;
     }
-    // Same bytes under another name: record the answer again at no cost (and deliver its copy too).
+    // Answered under a path that is gone: the folder was moved or renamed. The record moves with it, so the
+    // photo is counted once; otherwise the same bytes under another name: recorded again at no cost (and its
+    // delivered copy written too).
     if (opts.deliverer) pendingDeliveries.push(redeliver(photo, done));
-    const { delivered: _theirs, ...answer } = done;
+    const moved = done.file === photo.file && !existsSync(done.path);
+    const { duplicate_of: _d, moved_from: _m, delivered: _theirs, ...answer } = done;
     write({
-      ...answer, ...base, attempts: 0, ms: 0, duplicate_of: done.file, sidecars: [],
+      ...answer, ...base, attempts: 0, ms: 0, ...(moved ? { moved_from: done.path } : { duplicate_of: done.file }), sidecars: [],
       usage: { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 }, estimated_cost_usd: 0, at: new Date().toISOString(),
     });
   };
@@ -452,35 +485,37 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
       if (!isOutputFailure(err)) throw err;
       stop('output_failed', `Cannot flush ${journal.file}: ${describeOutputFailure(err)}`);
     }
+    await Promise.all(thumbnails);
   }
 
   if (stopped?.reason === 'budget' || stopped?.reason === 'daily_budget') {
     // Counted at the end: photos in flight when the cap was hit still finished.
-    const ok = records.filter((r) => r.status === 'ok').length;
+    const ok = tally.ok;
     stopped = { reason: stopped.reason, message: caps.stopMessage(ok) };
   }
-  const history = [...journal.previous, ...records];
-  const report = buildReport({
-    records, total: source.known ?? source.taken, skipped, elapsedMs: Date.now() - started, history, ...(stopped ? { stopped } : {}),
-    requestedModel: opts.model, ...(budget ? { budget: budget.summary() } : {}),
-  });
+  const report = tally.finish({ total: source.known ?? source.taken, skipped, elapsedMs: Date.now() - started });
+  if (stopped) report.stopped = stopped;
+  if (budget) report.budget = roundSpendSummary(budget.summary());
   let reportFile = path.join(opts.outDir, COST_REPORT_FILE);
   try {
+    // Reports, CSV and contact sheet are built by streaming results.jsonl, never from records held in memory.
+    const results = await openResults([opts.outDir]);
+    report.all_runs = (await results.report()).all_runs!;
     const mayWrite = async (name: string, mark: string) => {
       if (await reportReplaceable(path.join(opts.outDir, name), mark)) return true;
       emit({ type: 'warning', message: `${path.join(opts.outDir, name)} exists and photobatch did not write it; not replacing it (move it away, or use another --out)` });
       return false;
     };
     if (await mayWrite(COST_REPORT_FILE, '"cost_usd"')) reportFile = await writeCostReport(opts.outDir, report);
-    if (await mayWrite(COST_CSV_FILE, 'file,status,model')) await writeCostCsv(opts.outDir, history);
-    if (contactSheet && (await mayWrite(CONTACT_SHEET_FILE, 'photobatch'))) await writeContactSheet(opts.outDir, { records: history, report });
+    if (await mayWrite(COST_CSV_FILE, 'file,status,model')) await writeCostCsv(opts.outDir, results);
+    if (contactSheet && (await mayWrite(CONTACT_SHEET_FILE, 'photobatch'))) await writeContactSheet(opts.outDir, { results, report });
   } catch (err) {
     // The reports are derived from results.jsonl and rebuilt by `photobatch report`; the answers matter more.
     if (!isOutputFailure(err)) throw err;
     emit({ type: 'warning', message: `reports not written in ${opts.outDir}: ${describeOutputFailure(err)}; \`photobatch report\` rebuilds them later` });
     if (!stopped) stopped = { reason: 'output_failed', message: `Cannot write the reports in ${opts.outDir}: ${describeOutputFailure(err)}` };
   }
-  const result: BatchResult = { report, records, reportFile, ...(stopped ? { stopped } : {}) };
+  const result: BatchResult = { report, records, reportFile, skippedLines: journal.skippedLines, ...(stopped ? { stopped } : {}) };
   if (unsaved.length > 0) result.unsaved = await rescueRecords(unsaved);
   return result;
 }

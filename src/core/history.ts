@@ -1,5 +1,6 @@
 import type { ResultRecord } from './types.js';
 import { sameModel } from './model-names.js';
+import { streamRecords } from './results-stream.js';
 
 export interface HistoryStats {
   /** Average completion tokens (reasoning included) per billed answer of this model (undefined with none). */
@@ -18,24 +19,36 @@ export interface HistoryStats {
  * asked for (anthropic/claude-4.6-sonnet-20260217 for anthropic/claude-sonnet-4.6); they match too.
  */
 export function historyStats(records: readonly ResultRecord[], model?: string): HistoryStats {
-  let tokens = 0;
-  let requests = 0;
-  let photos = 0;
-  let ms = 0;
-  let answered = 0;
-  for (const r of records) {
-    if (r.duplicate_of !== undefined || !r.usage) continue;
-    if (model !== undefined && (r.model === undefined || !sameModel(model, r.model))) continue;
-    const billed = r.usage.requests ?? (r.usage.prompt_tokens > 0 || r.usage.completion_tokens > 0 ? 1 : 0);
-    if (billed === 0) continue;
-    tokens += r.usage.completion_tokens;
-    requests += billed;
-    photos++;
-    if (r.status === 'ok') {
-      ms += r.ms ?? 0;
-      answered++;
-    }
+  const acc = newAcc();
+  for (const r of records) addToStats(acc, r, model);
+  return finishStats(acc);
+}
+
+/** The same, read from a results.jsonl as a stream, never whole (a missing file gives no answers). */
+export async function historyStatsFromFile(file: string, model?: string): Promise<HistoryStats> {
+  const acc = newAcc();
+  for await (const { record } of streamRecords(file)) addToStats(acc, record, model);
+  return finishStats(acc);
+}
+
+interface Acc { tokens: number; requests: number; photos: number; ms: number; answered: number }
+const newAcc = (): Acc => ({ tokens: 0, requests: 0, photos: 0, ms: 0, answered: 0 });
+
+function addToStats(acc: Acc, r: ResultRecord, model?: string): void {
+  if (r.duplicate_of !== undefined || r.moved_from !== undefined || !r.usage) return;
+  if (model !== undefined && (r.model === undefined || !sameModel(model, r.model))) return;
+  const billed = r.usage.requests ?? (r.usage.prompt_tokens > 0 || r.usage.completion_tokens > 0 ? 1 : 0);
+  if (billed === 0) return;
+  acc.tokens += r.usage.completion_tokens;
+  acc.requests += billed;
+  acc.photos++;
+  if (r.status === 'ok') {
+    acc.ms += r.ms ?? 0;
+    acc.answered++;
   }
+}
+
+function finishStats({ tokens, requests, photos, ms, answered }: Acc): HistoryStats {
   if (photos === 0) return { answers: 0 };
   return {
     avgCompletionTokens: tokens / requests,

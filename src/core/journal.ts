@@ -1,19 +1,31 @@
 import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import type { ResultRecord } from './types.js';
+import { parseLine, readLineAt, streamRecords, type LineStats } from './results-stream.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 
 /**
  * results.jsonl: one JSON object per line, appended and flushed the moment a photo finishes.
  * It is the source of truth for resume and for `photobatch report`; the cost report is derived from it.
+ * It is read as a stream when opened and never held whole: what resume needs is an index of byte
+ * positions (one small entry per answered content and job), and a record is read back only when a photo
+ * reuses it.
  */
 export interface Journal {
   readonly file: string;
-  /** Every valid record already in the file when it was opened, in file order. */
-  readonly previous: readonly ResultRecord[];
-  /** The last `ok` record for this content and job, if any: the photo needs no new request. */
-  findDone(sha256: string, job: string): ResultRecord | undefined;
+  /** Lines in the file when it was opened that were not photobatch records (torn, foreign, malformed): skipped. */
+  readonly skippedLines: number;
+  /** Valid records in the file when it was opened. */
+  readonly previousRecords: number;
+  /**
+   * The last `ok` record for this content and job, if any: the photo needs no new request. With `file`
+   * (the name relative to its input), one of the same name is preferred: the same photo in a moved folder.
+   */
+  findDone(sha256: string, job: string, file?: string): ResultRecord | undefined;
+  /** Whether this path already has an ok record for this content and job (so a re-run records nothing new). */
+  isDoneAt(filePath: string, sha256: string, job: string): boolean;
   append(record: ResultRecord): void;
   close(): void;
 }
@@ -25,22 +37,36 @@ export interface JournalOptions {
    * to the OS before the next photo starts.)
    */
   durable?: boolean;
+  /** Called with each valid record already in the file, as it is streamed at open (e.g. to sum what was billed). */
+  onPrevious?: (record: ResultRecord) => void;
 }
 
-export function openJournal(outDir: string, opts: JournalOptions = {}): Journal {
+export async function openJournal(outDir: string, opts: JournalOptions = {}): Promise<Journal> {
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, RESULTS_FILE);
-  const previous = readRecords(file);
-  const done = new Map<string, ResultRecord>();
-  const remember = (r: ResultRecord) => {
-    if (r.status === 'ok' && r.sha256) done.set(doneKey(r.sha256, r.job), r);
+  // Positions, not records: 100,000 answered photos must not mean 100,000 records in memory. One map of short keys
+  // (a content+job key, and digests of path+content+job and name+content+job) to the byte offset of the line; the
+  // record is read back (and checked) only when a photo is reused.
+  const index = new Map<string, number>();
+  const remember = (r: ResultRecord, offset: number) => {
+    if (r.status !== 'ok' || !r.sha256) return;
+    index.set(doneKey(r.sha256, r.job), offset);
+    index.set(digestKey('p', r.path, r.sha256, r.job), offset);
+    index.set(digestKey('n', r.file, r.sha256, r.job), offset);
   };
-  previous.forEach(remember);
+  const stats: LineStats = { skipped: 0 };
+  let previousRecords = 0;
+  for await (const { record, offset } of streamRecords(file, stats)) {
+    previousRecords++;
+    remember(record, offset);
+    opts.onPrevious?.(record);
+  }
 
   // O_NOFOLLOW: a symlink planted as results.jsonl must not make photobatch append to someone else's file.
   const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  let size = fstatSync(fd).size;
   // A kill -9 in the middle of a write can leave a torn last line; start ours on a fresh line.
-  if (!endsWithNewline(fd)) writeSync(fd, '\n');
+  if (!endsWithNewline(fd)) size += writeSync(fd, '\n');
   const durable = opts.durable ?? true;
   let closed = false;
   // Group commit: one fdatasync at a time, off the main thread, covering every line written before it
@@ -56,33 +82,57 @@ export function openJournal(outDir: string, opts: JournalOptions = {}): Journal 
       flush();
     });
   };
+  const readAt = (offset: number): ResultRecord | undefined => readLineAt(fd, offset);
+  const matches = (r: ResultRecord | undefined, sha256: string, job: string): r is ResultRecord =>
+    r !== undefined && r.status === 'ok' && r.sha256 === sha256 && r.job === job;
 
   return {
     file,
-    previous,
-    findDone: (sha256, job) => done.get(doneKey(sha256, job)),
+    skippedLines: stats.skipped,
+    previousRecords,
+    findDone: (sha256, job, file) => {
+      if (closed) return undefined;
+      const byName = file === undefined ? undefined : index.get(digestKey('n', file, sha256, job));
+      const named = byName === undefined ? undefined : readAt(byName);
+      if (matches(named, sha256, job) && named.file === file) return named;
+      const at = index.get(doneKey(sha256, job));
+      const any = at === undefined ? undefined : readAt(at);
+      return matches(any, sha256, job) ? any : undefined;
+    },
+    isDoneAt: (filePath, sha256, job) => {
+      const at = closed ? undefined : index.get(digestKey('p', filePath, sha256, job));
+      if (at === undefined) return false;
+      const r = readAt(at);
+      return matches(r, sha256, job) && r.path === filePath;
+    },
     append(record) {
       if (closed) throw new Error('journal is closed');
       // One line, written whole or not at all: on a full disk write() stores part of it and reports
       // a short count; the part is cut off again so the file stays clean and the caller keeps the record.
-      writeWhole(fd, Buffer.from(JSON.stringify(record) + '\n'));
+      const line = Buffer.from(JSON.stringify(record) + '\n');
+      const offset = writeWhole(fd, line);
+      size = offset + line.length;
       if (durable) {
         dirty = true;
         flush();
       }
-      remember(record);
+      remember(record, offset);
     },
     close() {
       if (closed) return;
       if (durable) fdatasyncSync(fd);
       closed = true;
       closeSync(fd);
+      index.clear(); // the reports are built after this, from the file: the index must not outlive the run
     },
   };
 }
 
-/** Reads every parseable record; torn or foreign lines are skipped, never fatal. */
-export function readRecords(file: string): ResultRecord[] {
+/**
+ * Reads every parseable record of a small file at once; torn or foreign lines are skipped, never fatal.
+ * For a results.jsonl of any size use streamRecords or openResults, which never hold the file.
+ */
+export function readRecords(file: string, stats?: LineStats): ResultRecord[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -92,25 +142,20 @@ export function readRecords(file: string): ResultRecord[] {
   }
   const records: ResultRecord[] = [];
   for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const value: unknown = JSON.parse(line);
-      if (isRecord(value)) records.push(value);
-    } catch {
-      // A torn line from an interrupted write: the photo simply counts as not done.
-    }
+    const record = parseLine(line, stats);
+    if (record) records.push(record);
   }
   return records;
 }
 
-function isRecord(value: unknown): value is ResultRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.file === 'string' && typeof v.path === 'string' && (v.status === 'ok' || v.status === 'failed');
+/** 96 bits of the (already random) content hash and the job: unique in practice, and checked on every read. */
+function doneKey(sha256: string, job: string): string {
+  return `d${sha256.slice(0, 24)}${job}`;
 }
 
-function doneKey(sha256: string, job: string): string {
-  return `${sha256}:${job}`;
+/** A short digest: one small string per answered photo, whatever the length of its path; checked on every read. */
+function digestKey(kind: 'p' | 'n', name: string, sha256: string, job: string): string {
+  return kind + createHash('sha1').update(`${name}\0${sha256}\0${job}`).digest('base64').slice(0, 16);
 }
 
 function endsWithNewline(fd: number): boolean {
@@ -121,7 +166,8 @@ function endsWithNewline(fd: number): boolean {
   return last[0] === 0x0a;
 }
 
-function writeWhole(fd: number, line: Buffer): void {
+/** Appends the line whole and returns the offset it starts at (the file's size before), or throws. */
+function writeWhole(fd: number, line: Buffer): number {
   const start = fstatSync(fd).size;
   let done = 0;
   try {
@@ -136,4 +182,5 @@ function writeWhole(fd: number, line: Buffer): void {
     }
     throw err;
   }
+  return start;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { ResultRecord } from './types.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { COST_CSV_FILE, COST_REPORT_FILE, latestByPath, type CostReport } from './report.js';
+import { writeChunksAtomic, writeFileAtomic } from './atomic-write.js';
+import { COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from './report.js';
+import type { MergedResults } from './results-merge.js';
 
 export async function writeCostReport(outDir: string, report: CostReport): Promise<string> {
   const file = path.join(outDir, COST_REPORT_FILE);
@@ -13,24 +13,23 @@ const CSV_COLUMNS = [
   'file', 'status', 'model', 'width', 'height', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'estimated_cost_usd', 'error_kind',
 ] as const;
 
-/** One row per photo (latest record per path), so a photographer can invoice a client. */
-export async function writeCostCsv(outDir: string, history: readonly ResultRecord[]): Promise<string> {
-  const rows = [CSV_COLUMNS.join(',')];
-  for (const r of latestByPath(history)) {
-    rows.push(
-      [
-        r.file, r.status, r.model ?? '', r.sent?.width ?? '', r.sent?.height ?? '',
-        r.usage?.prompt_tokens ?? '', r.usage?.completion_tokens ?? '', csvUsd(r.usage?.cost_usd),
-        csvUsd(r.estimated_cost_usd), r.error?.kind ?? '',
-      ].map(csvCell).join(','),
-    );
-  }
-  const file = path.join(outDir, COST_CSV_FILE);
-  // The byte-order mark is how Excel knows the file is UTF-8: without it "Nguyễn" opens as "Nguyá»…n".
-  await writeFileAtomic(file, '\uFEFF' + rows.join('\n') + '\n');
+/** One row per photo (the current record of each path), so a photographer can invoice a client. Streamed. */
+export async function writeCostCsv(outDir: string, results: MergedResults, file = path.join(outDir, COST_CSV_FILE)): Promise<string> {
+  await writeChunksAtomic(file, csvRows(results));
   return file;
 }
 
+async function* csvRows(results: MergedResults): AsyncGenerator<string> {
+  // The byte-order mark is how Excel knows the file is UTF-8: without it "Nguyễn" opens as "Nguyá»…n".
+  yield '\uFEFF' + CSV_COLUMNS.join(',') + '\n';
+  for await (const { record: r } of results.current()) {
+    yield [
+      r.file, r.status, r.model ?? '', r.sent?.width ?? '', r.sent?.height ?? '',
+      r.usage?.prompt_tokens ?? '', r.usage?.completion_tokens ?? '', csvUsd(r.usage?.cost_usd),
+      csvUsd(r.estimated_cost_usd), r.error?.kind ?? '',
+    ].map(csvCell).join(',') + '\n';
+  }
+}
 /**
  * One CSV cell (RFC 4180 quoting). Text a spreadsheet would evaluate as a formula (starting with
  * = + - @, a tab or a carriage return: a file named "=HYPERLINK(…).jpg", a model called "@SUM(…)")

@@ -57,86 +57,109 @@ export interface ReportInput {
 }
 
 export function buildReport(input: ReportInput): CostReport {
-  const { records } = input;
-  let ok = 0;
-  let failed = 0;
-  let billed = 0;
-  let unreported = 0;
-  let estimated: number | null = 0;
-  let prompt = 0;
-  let completion = 0;
-  let paidPhotos = 0;
-  let failedBilled = 0;
-  let byokUpstream = 0;
-  // Keyed by names a server chose (a model called "__proto__" is data): no prototype to write through.
-  const byModel: Record<string, ModelTotals> = Object.create(null) as Record<string, ModelTotals>;
-  const failuresByKind: Record<string, number> = Object.create(null) as Record<string, number>;
-  const modelKey = (m: string | undefined) =>
-    m === undefined ? (input.requestedModel ?? 'unknown') : input.requestedModel && sameModel(input.requestedModel, m) ? input.requestedModel : m;
-
-  for (const r of records) {
-    byokUpstream += r.usage?.upstream_cost_usd ?? 0;
-    if (r.status === 'failed') {
-      failed++;
-      const kind = r.error?.kind ?? 'unknown';
-      failuresByKind[kind] = (failuresByKind[kind] ?? 0) + 1;
-      // An answer thrown away (refused, empty, invalid_output) was still billed: the bill must say so.
-      const cost = r.usage?.cost_usd;
-      if (typeof cost === 'number' && cost !== 0) {
-        billed += cost;
-        failedBilled += cost;
-        if (estimated !== null) estimated = typeof r.estimated_cost_usd === 'number' ? estimated + r.estimated_cost_usd : null;
-        const totals = (byModel[modelKey(r.model)] ??= { photos: 0, cost_usd: 0 });
-        totals.cost_usd += cost;
-      } else if (r.usage && cost === null) {
-        unreported++;
-      }
-      prompt += r.usage?.prompt_tokens ?? 0;
-      completion += r.usage?.completion_tokens ?? 0;
-      continue;
-    }
-    ok++;
-    const cost = r.usage?.cost_usd;
-    prompt += r.usage?.prompt_tokens ?? 0;
-    completion += r.usage?.completion_tokens ?? 0;
-    if (typeof cost === 'number') {
-      billed += cost;
-      paidPhotos++;
-    } else if (r.duplicate_of === undefined) {
-      unreported++;
-    }
-    // Duplicates cost nothing; one paid photo without an estimate makes the whole estimate unknown.
-    if (estimated !== null && r.duplicate_of === undefined) {
-      estimated = typeof r.estimated_cost_usd === 'number' ? estimated + r.estimated_cost_usd : null;
-    }
-    const totals = (byModel[modelKey(r.model)] ??= { photos: 0, cost_usd: 0 });
-    totals.photos++;
-    totals.cost_usd += typeof cost === 'number' ? cost : 0;
-  }
-
-  const perPhoto = paidPhotos > 0 ? billed / paidPhotos : null;
-  const report: CostReport = {
-    photos: { total: input.total, ok, failed, skipped: input.skipped, pending: Math.max(0, input.total - ok - failed - input.skipped) },
-    cost_usd: {
-      billed: roundUsd(billed), estimated: estimated === null ? null : roundUsd(estimated), unreported,
-      ...(failedBilled > 0 ? { failed_billed: roundUsd(failedBilled) } : {}),
-      ...(byokUpstream > 0 ? { byok_upstream: roundUsd(byokUpstream) } : {}),
-    },
-    tokens: { prompt, completion },
-    by_model: Object.fromEntries(Object.entries(byModel).map(([m, t]) => [m, { photos: t.photos, cost_usd: roundUsd(t.cost_usd) }])),
-    elapsed_ms: Math.round(input.elapsedMs),
-    per_photo_usd: perPhoto === null ? null : roundUsd(perPhoto),
-    projection_usd: {
-      photos_100: perPhoto === null ? null : roundUsd(perPhoto * 100),
-      photos_1000: perPhoto === null ? null : roundUsd(perPhoto * 1000),
-    },
-    failures_by_kind: { ...failuresByKind },
-    generated_at: (input.now ?? new Date()).toISOString(),
-  };
+  const tally = new ReportTally(input.requestedModel);
+  for (const r of input.records) tally.add(r);
+  const report = tally.finish({ total: input.total, skipped: input.skipped, elapsedMs: input.elapsedMs, ...(input.now ? { now: input.now } : {}) });
   if (input.stopped) report.stopped = input.stopped;
-  if (input.budget) report.budget = roundSummary(input.budget);
+  if (input.budget) report.budget = roundSpendSummary(input.budget);
   if (input.history) report.all_runs = summarizeHistory(input.history);
   return report;
+}
+
+/**
+ * The report built one record at a time, so a run of any size is summed without holding its records.
+ * `add` counts a record as a photo and as money; `addPhoto` and `addBilled` split the two, for a report
+ * whose photos are the latest record per path but whose bill is every answer ever paid for (after --force).
+ */
+export class ReportTally {
+  ok = 0;
+  failed = 0;
+  #billed = 0;
+  #unreported = 0;
+  #estimated: number | null = 0;
+  #prompt = 0;
+  #completion = 0;
+  #paidPhotos = 0;
+  #failedBilled = 0;
+  #byokUpstream = 0;
+  // Keyed by names a server chose (a model called "__proto__" is data): no prototype to write through.
+  readonly #byModel: Record<string, ModelTotals> = Object.create(null) as Record<string, ModelTotals>;
+  readonly #failuresByKind: Record<string, number> = Object.create(null) as Record<string, number>;
+
+  /** `requestedModel`: answers from its dated snapshots are billed under this name. */
+  constructor(readonly requestedModel?: string) {}
+
+  #modelKey(m: string | undefined): string {
+    const asked = this.requestedModel;
+    return m === undefined ? (asked ?? 'unknown') : asked && sameModel(asked, m) ? asked : m;
+  }
+
+  add(r: ResultRecord): void {
+    this.addPhoto(r);
+    this.addBilled(r);
+  }
+
+  addPhoto(r: ResultRecord): void {
+    const cost = r.usage?.cost_usd;
+    const reused = r.duplicate_of !== undefined || r.moved_from !== undefined;
+    if (r.status === 'failed') {
+      this.failed++;
+      const kind = r.error?.kind ?? 'unknown';
+      this.#failuresByKind[kind] = (this.#failuresByKind[kind] ?? 0) + 1;
+      if (typeof cost === 'number' && cost !== 0) this.#estimate(r);
+      else if (r.usage && cost === null) this.#unreported++;
+      return;
+    }
+    this.ok++;
+    if (typeof cost !== 'number' && !reused) this.#unreported++;
+    // Duplicates cost nothing; one paid photo without an estimate makes the whole estimate unknown.
+    if (!reused) this.#estimate(r);
+    (this.#byModel[this.#modelKey(r.model)] ??= { photos: 0, cost_usd: 0 }).photos++;
+  }
+
+  #estimate(r: ResultRecord): void {
+    if (this.#estimated !== null) this.#estimated = typeof r.estimated_cost_usd === 'number' ? this.#estimated + r.estimated_cost_usd : null;
+  }
+
+  addBilled(r: ResultRecord): void {
+    const cost = r.usage?.cost_usd;
+    this.#byokUpstream += r.usage?.upstream_cost_usd ?? 0;
+    this.#prompt += r.usage?.prompt_tokens ?? 0;
+    this.#completion += r.usage?.completion_tokens ?? 0;
+    if (typeof cost !== 'number') return;
+    if (r.status === 'failed') {
+      // An answer thrown away (refused, empty, invalid_output) was still billed: the bill must say so.
+      if (cost === 0) return;
+      this.#failedBilled += cost;
+    } else {
+      this.#paidPhotos++;
+    }
+    this.#billed += cost;
+    (this.#byModel[this.#modelKey(r.model)] ??= { photos: 0, cost_usd: 0 }).cost_usd += cost;
+  }
+
+  finish(input: { total: number; skipped: number; elapsedMs: number; now?: Date }): CostReport {
+    const perPhoto = this.#paidPhotos > 0 ? this.#billed / this.#paidPhotos : null;
+    const { ok, failed } = this;
+    return {
+      photos: { total: input.total, ok, failed, skipped: input.skipped, pending: Math.max(0, input.total - ok - failed - input.skipped) },
+      cost_usd: {
+        billed: roundUsd(this.#billed), estimated: this.#estimated === null ? null : roundUsd(this.#estimated), unreported: this.#unreported,
+        ...(this.#failedBilled > 0 ? { failed_billed: roundUsd(this.#failedBilled) } : {}),
+        ...(this.#byokUpstream > 0 ? { byok_upstream: roundUsd(this.#byokUpstream) } : {}),
+      },
+      tokens: { prompt: this.#prompt, completion: this.#completion },
+      by_model: Object.fromEntries(Object.entries(this.#byModel).map(([m, t]) => [m, { photos: t.photos, cost_usd: roundUsd(t.cost_usd) }])),
+      elapsed_ms: Math.round(input.elapsedMs),
+      per_photo_usd: perPhoto === null ? null : roundUsd(perPhoto),
+      projection_usd: {
+        photos_100: perPhoto === null ? null : roundUsd(perPhoto * 100),
+        photos_1000: perPhoto === null ? null : roundUsd(perPhoto * 1000),
+      },
+      failures_by_kind: { ...this.#failuresByKind },
+      generated_at: (input.now ?? new Date()).toISOString(),
+    };
+  }
 }
 
 /**
@@ -161,7 +184,7 @@ export function summarizeHistory(history: readonly ResultRecord[]): NonNullable<
   return { photos: latest.length, ok, failed: latest.length - ok, billed_usd: roundUsd(billed) };
 }
 
-function roundSummary(b: SpendSummary): SpendSummary {
+export function roundSpendSummary(b: SpendSummary): SpendSummary {
   return {
     ...b, spent_usd: roundUsd(b.spent_usd), ...(b.day_spent_usd === undefined ? {} : { day_spent_usd: roundUsd(b.day_spent_usd) }),
   };

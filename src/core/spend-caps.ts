@@ -10,8 +10,29 @@ export interface SpendCapsOptions {
   maxCostUsd?: number;
   maxCostPerDayUsd?: number;
   /** Every record already in the folder's results.jsonl. */
-  history: readonly ResultRecord[];
+  /** What was billed into the folder before this run: its records, or a SpendHistory summed while streaming them. */
+  history: readonly ResultRecord[] | SpendHistory;
   now?: () => number;
+}
+
+/** What earlier runs billed, in total and per local day: summed one record at a time, never holding them. */
+export class SpendHistory {
+  total = 0;
+  readonly byDay = new Map<string, number>();
+  add(r: ResultRecord): void {
+    const billed = billedOf(r);
+    if (billed === 0) return;
+    this.total += billed;
+    if (r.at) {
+      const day = localDay(Date.parse(r.at));
+      this.byDay.set(day, (this.byDay.get(day) ?? 0) + billed);
+    }
+  }
+  static of(records: Iterable<ResultRecord>): SpendHistory {
+    const h = new SpendHistory();
+    for (const r of records) h.add(r);
+    return h;
+  }
 }
 
 export interface CapReservation {
@@ -55,7 +76,7 @@ export class SpendCaps {
   readonly maxCostPerDayUsd: number | undefined;
   readonly #now: () => number;
   readonly #total: Budget | undefined;
-  readonly #history: readonly ResultRecord[];
+  readonly #history: SpendHistory;
   #daily: { day: string; budget: Budget } | undefined;
   #blocked: 'budget' | 'daily_budget' = 'budget';
   /** Billed into the folder before this run, and by this run (settled). */
@@ -66,8 +87,8 @@ export class SpendCaps {
     this.maxCostUsd = opts.maxCostUsd;
     this.maxCostPerDayUsd = opts.maxCostPerDayUsd;
     this.#now = opts.now ?? Date.now;
-    this.#history = opts.history;
-    this.#before = opts.history.reduce((sum, r) => sum + billedOf(r), 0);
+    this.#history = opts.history instanceof SpendHistory ? opts.history : SpendHistory.of(opts.history);
+    this.#before = this.#history.total;
     this.#total = opts.maxCostUsd === undefined ? undefined : new Budget(opts.maxCostUsd, this.#before);
   }
 
@@ -81,7 +102,7 @@ export class SpendCaps {
     const day = localDay(this.#now());
     if (this.#daily?.day !== day) {
       // A run that crosses midnight starts the new day at zero: its settled spend belongs to the day before.
-      const earlier = this.#daily ? 0 : this.#history.filter((r) => r.at && localDay(Date.parse(r.at)) === day).reduce((s, r) => s + billedOf(r), 0);
+      const earlier = this.#daily ? 0 : (this.#history.byDay.get(day) ?? 0);
       this.#daily = { day, budget: new Budget(this.maxCostPerDayUsd, earlier) };
     }
     return this.#daily.budget;

@@ -93,6 +93,8 @@ export interface ResultRecord {
   images?: string[];
   /** Set when this photo's bytes were already answered (same content, same job): no request was made. */
   duplicate_of?: string;
+  /** Set when this photo was answered before under another path that no longer exists (a moved folder): it replaces that path. */
+  moved_from?: string;
   /** The service tier that served the request (`default`, `flex`, …; openrouter-api.md §15); null when not said. */
   service_tier?: string | null;
   /** Where usage.cost_usd came from: `usage` (the answer), `header` (LiteLLM), `self_priced` (--price-in/--price-out). */

@@ -1,3 +1,4 @@
+import { chooseHeicDecoder } from '../../src/core/images/heic-native.js';
 /**
  * `photobatch models` and `photobatch doctor`, called as command functions with an in-memory CliIO and
  * the same error boundary main() applies (exitCodeFor), so exit codes are the ones a user would see.
@@ -171,6 +172,10 @@ describe('photobatch doctor', () => {
     expect(byName.key).toMatchObject({ status: 'warn', data: { valid: true, limit: 10, limit_remaining: 7.5, usage_daily: 0.12, usage_monthly: 3.4, is_free_tier: true } });
     expect(byName.dotenv.data.exists).toBe(true);
     expect(typeof byName.images.data.heic).toBe('boolean');
+    // Which HEIC decoder is active, as the machine has it: native libheif when heif-dec/heif-convert is installed.
+    const expected = (await chooseHeicDecoder({ PATH: process.env.PATH })).kind;
+    expect(byName.images.data.heic_decoder).toBe(expected);
+    expect(byName.images.message).toMatch(expected === 'native' ? /HEIC decoder: native libheif/ : /HEIC decoder: WebAssembly/);
     expect(run.stdout).not.toContain(KEY);
   });
 

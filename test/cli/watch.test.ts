@@ -186,6 +186,23 @@ describe('photobatch watch', () => {
     expect((await lines(out)).filter((l) => l.status === 'ok')).toHaveLength(0);
   });
 
+  it('--shard K/N: several machines watch one share, each takes its own photos (the same split as run)', async () => {
+    const { shardOf } = await import('../../src/core/shard.js');
+    server = await startFakeOpenRouter();
+    const dir = await tempDir('photobatch-hot-');
+    const out = await tempDir('photobatch-out-');
+    const names = Array.from({ length: 6 }, (_, i) => `S_${i}.jpg`);
+    for (const [i, n] of names.entries()) await makeJpeg(path.join(dir, n), { seed: 60 + i });
+    const mine = names.filter((file) => shardOf({ file }, 2) === 0);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.length).toBeLessThan(names.length);
+    const w = startWatch([dir, '-o', out, '--settle', '0.2', '--shard', '1/2']);
+    await waitFor('shard 1 of 2', async () => (await lines(out)).length === mine.length);
+    w.signal();
+    expect((await w.done).code).toBe(0);
+    expect((await lines(out)).map((l) => l.file).sort()).toEqual(mine.sort());
+  });
+
   it('refuses a path that is not a folder, and --dry-run, with a usage error', async () => {
     server = await startFakeOpenRouter();
     const dir = await tempDir('photobatch-hot-');

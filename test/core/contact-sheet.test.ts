@@ -1,3 +1,4 @@
+import { resultsFromRecords } from '../../src/core/results-merge.js';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -105,7 +106,7 @@ describe('thumbnails', () => {
       await writeThumbnail(out, sha, Buffer.from('not even a jpeg'));
       expect((await stat(path.join(out, 'thumbs', `${sha}.jpg`))).mtimeMs).toBe(before.mtimeMs);
       expect(() => thumbnailRelPath('../../etc/passwd')).toThrow(/sha256/);
-      await writeContactSheet(out, { records: [record('a.jpg', { sha256: sha }), record('b.jpg', { sha256: 'cd'.repeat(32) })], report: reportOf([]) });
+      await writeContactSheet(out, { results: resultsFromRecords([record('a.jpg', { sha256: sha }), record('b.jpg', { sha256: 'cd'.repeat(32) })], out), report: reportOf([]) });
       const html = await readFile(path.join(out, 'report.html'), 'utf8');
       expect(html.match(/<img src="thumbs\//g)).toHaveLength(1); // b.jpg has no thumbnail on disk
       expect((await readdir(out)).sort()).toEqual(['report.html', 'thumbs']); // no temp file left behind
@@ -145,7 +146,7 @@ describe.skipIf(!HAVE_CHROMIUM)('contact sheet in headless Chromium', () => {
       } else records.push(record(file, { sha256, output: CAPTIONS[i % 4] }));
     }
     report = reportOf(records);
-    await writeContactSheet(out, { records, report, title: 'Smith & Lee wedding — contact sheet' });
+    await writeContactSheet(out, { results: resultsFromRecords(records, out), report, title: 'Smith & Lee wedding — contact sheet' });
     browser = await launched;
   });
   afterAll(async () => {

@@ -162,10 +162,13 @@ describe('disk full and read-only', () => {
     expect(where, run.stderr).toBeDefined();
     const rescued = jsonLines(await readFile(where!, 'utf8'));
     rmSync(where!);
-    // Every answer the server billed is in results.jsonl or in the file the message names; no request after the failure.
+    // Every answer the server billed is in results.jsonl or in the file the message names. No request starts once
+    // the failure is known; at -c 1 the next photo may already have been sent while the 3rd answer's sidecars and
+    // line were being written (its slot is free as soon as its answer arrives), so at most one more is paid, and kept.
     expect(saved).toHaveLength(2);
-    expect(rescued).toHaveLength(1);
-    expect(server.chatRequests()).toHaveLength(3);
+    expect(rescued.length).toBeGreaterThanOrEqual(1);
+    expect(rescued.length).toBeLessThanOrEqual(2);
+    expect(server.chatRequests()).toHaveLength(saved.length + rescued.length);
     expect(new Set([...saved, ...rescued].map((l) => l.generation_id))).toEqual(new Set(server.billed.map((b) => b.id)));
   });
 

@@ -11,6 +11,7 @@ import { cleanPlainText, extractJson, splitKeywordList } from '../../src/core/pr
 import { PRESET_NAMES, planPrompt } from '../../src/core/presets.js';
 import { buildReport } from '../../src/core/report.js';
 import { writeCostCsv } from '../../src/core/report-files.js';
+import { resultsFromRecords } from '../../src/core/results-merge.js';
 import { mainText } from '../../src/core/sidecars/json-txt.js';
 import type { ResultRecord } from '../../src/core/types.js';
 import { tempDir } from '../helpers/images.js';
@@ -74,7 +75,7 @@ describe('cost-report.csv in a spreadsheet', () => {
   const write = async () => {
     const out = await tempDir();
     const history = names.map((n, i) => record(n, 'x', { usage: { prompt_tokens: 10, completion_tokens: 2, cost_usd: i === 0 ? 0.1 + 0.2 : 1e-7 }, model: i === 1 ? '=HYPERLINK("http://evil.example","click")' : 'm/x' }));
-    await writeCostCsv(out, history);
+    await writeCostCsv(out, resultsFromRecords(history, out));
     return { out, csv: readFileSync(path.join(out, 'cost-report.csv'), 'utf8') };
   };
 

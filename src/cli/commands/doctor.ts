@@ -25,6 +25,7 @@ const DOCTOR_TIMEOUT_MS = 15_000;
  * so the exit code comes from exit-codes.ts: 2 no key (or a config problem), 4 key rejected or no credit.
  */
 export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<number> {
+  (await import('../../core/images/heic-native.js')).configureHeicDecoder(io.env);
   const dotenv = readDotenv(io.cwd);
   const config = resolveConfig({
     flags: { ...(flags.apiKey ? { apiKey: flags.apiKey } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) },

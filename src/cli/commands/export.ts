@@ -23,7 +23,7 @@ export async function exportCommand(dirs: string[], flags: ExportFlags, io: CliI
   const format = (flags.format ?? 'csv') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`Unknown --format "${flags.format}". Use ${EXPORT_FORMATS.join(', ')}.`);
   const s = style(useColor(io));
-  const records = readPaidResults(dirs.map((d) => path.resolve(io.cwd, d)));
+  const records = await readPaidResults(dirs.map((d) => path.resolve(io.cwd, d)));
   if (records.length === 0) throw new UsageError(`No answered photos in ${dirs.join(', ')}; run \`photobatch run\` first.`);
   const result = buildExport(records.map(toExportRow), format, { fix: flags.fix === true });
 

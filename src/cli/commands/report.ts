@@ -1,24 +1,45 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
-import { readRecords, RESULTS_FILE } from '../../core/journal.js';
-import { buildReport, latestByPath } from '../../core/report.js';
-import type { ResultRecord } from '../../core/types.js';
+import { RESULTS_FILE } from '../../core/journal.js';
+import { openResults } from '../../core/results-merge.js';
 import { ExitCode } from '../exit-codes.js';
-import { useColor, type CliIO } from '../io.js';
+import { style, useColor, type CliIO } from '../io.js';
 import { renderRunSummary } from '../render-summary.js';
 import { escapeJsonControls } from '../terminal-text.js';
 
-/** Rebuilds the cost report from results.jsonl: the latest record per photo, merged across folders. */
-export async function reportCommand(dirs: string[], flags: { json?: boolean }, io: CliIO): Promise<number> {
-  const all: ResultRecord[] = [];
-  for (const dir of dirs) {
-    const file = path.join(path.resolve(io.cwd, dir), RESULTS_FILE);
-    if (!existsSync(file)) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
-    all.push(...readRecords(file));
+export interface ReportFlags {
+  json?: boolean;
+  /** Write a merged contact sheet (report.html) here. */
+  html?: string;
+  /** Write a merged cost CSV here. */
+  csv?: string;
+}
+
+/**
+ * Rebuilds the cost report from results.jsonl, streamed: the current record per photo, merged across
+ * folders (the shards of one job add up exactly), and every answer that was billed, --force redos included.
+ */
+export async function reportCommand(dirs: string[], flags: ReportFlags, io: CliIO): Promise<number> {
+  const resolved = dirs.map((dir) => {
+    const abs = path.resolve(io.cwd, dir);
+    if (!existsSync(path.join(abs, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
+    return abs;
+  });
+  const results = await openResults(resolved);
+  const s = style(useColor(io));
+  if (results.skippedLines > 0) {
+    io.stderr.write(s.yellow(`Warning: ${results.skippedLines} line(s) of ${RESULTS_FILE} are not photobatch records (torn or foreign); skipped`) + '\n');
   }
-  const records = latestByPath(all);
-  const report = buildReport({ records, total: records.length, skipped: 0, elapsedMs: records.reduce((a, r) => a + (r.ms ?? 0), 0) });
+  const report = await results.report();
+  if (flags.csv !== undefined) {
+    const { writeCostCsv } = await import('../../core/report-files.js');
+    await writeCostCsv('', results, path.resolve(io.cwd, flags.csv));
+  }
+  if (flags.html !== undefined) {
+    const { writeContactSheet } = await import('../../core/contact-sheet/index.js');
+    await writeContactSheet('', { results, report, file: path.resolve(io.cwd, flags.html) });
+  }
   if (flags.json) io.stdout.write(escapeJsonControls(JSON.stringify(report, null, 2)) + '\n');
   else io.stderr.write(renderRunSummary({ report, reportFile: '' }, dirs.join(' + '), useColor(io)));
   return ExitCode.ok;

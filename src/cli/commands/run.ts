@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
-import { readRecords, RESULTS_FILE } from '../../core/journal.js';
-import { historyStats } from '../../core/history.js';
+import { RESULTS_FILE } from '../../core/journal.js';
+import { historyStatsFromFile } from '../../core/history.js';
 import { style, useColor, useProgress, type CliIO } from '../io.js';
 import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
@@ -10,10 +10,13 @@ import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
 import { pathTemplateVars } from '../../core/template.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
+import { formatShard, selectShard } from '../../core/shard.js';
 import { escapeJsonControls, jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
+  // HEIC: the native libheif tools are looked up on this environment's PATH (PHOTOBATCH_HEIC_DECODER=wasm|native overrides).
+  (await import('../../core/images/heic-native.js')).configureHeicDecoder(io.env);
   const color = useColor(io);
   const s = style(color);
   const showProgress = useProgress(io, opts);
@@ -32,14 +35,15 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
   const deliverDir = opts.delivery.deliverDir;
   (await import('../run-setup.js')).checkDeliverDir(opts);
-  const photos = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
-  if (photos.length === 0) {
+  const found = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
+  if (found.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
     throw new UsageError(`No photos found in ${inputs.join(', ')} (looked for ${exts}); check the path.`);
   }
+  const photos = opts.shard ? selectShard(found, opts.shard) : found;
+  if (opts.shard) info(s.dim(`Shard ${formatShard(opts.shard)}: ${photos.length} of ${found.length} photos`));
 
-  const history = readRecords(path.join(opts.outDir, RESULTS_FILE));
-  const stats = historyStats(history, opts.config.model);
+  const stats = await historyStatsFromFile(path.join(opts.outDir, RESULTS_FILE), opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
   const historyEstimate = {
     ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
@@ -103,11 +107,14 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           io.stderr.write(s.dim('Credits are back; going on.') + '\n');
         }
       };
+      // Counted as records are written: the run keeps no records (flat memory).
+      const tierTally = new (await import('../../core/tiers/flex.js')).TierTally(price);
       try {
         const result = await runBatch({
           photos, ...batchSettings(opts, setup, stats), ...outputs.batch,
-          stopSignal, abortSignal,
+          stopSignal, abortSignal, keepRecords: opts.reconcile,
           onEvent: (event) => {
+            if (event.type === 'record') tierTally.add(event.record);
             progress?.onEvent(event);
             if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
               io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
@@ -123,9 +130,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
         if (!opts.quiet) {
           io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
-          const { summarizeTiers } = await import('../../core/tiers/flex.js');
           const { tierSummaryLine } = await import('../render-tiers.js');
-          const tiers = tierSummaryLine(summarizeTiers(result.records, price), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
+          const tiers = tierSummaryLine(tierTally.summary(), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
         }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');

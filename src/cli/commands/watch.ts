@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { readRecords, RESULTS_FILE } from '../../core/journal.js';
-import { historyStats } from '../../core/history.js';
+import { RESULTS_FILE } from '../../core/journal.js';
+import { historyStatsFromFile } from '../../core/history.js';
 import type { BatchEvent } from '../../core/batch.js';
 import type { ResultRecord } from '../../core/types.js';
 import { style, useColor, useProgress, type CliIO } from '../io.js';
@@ -9,6 +9,7 @@ import { parseRunOptions } from '../run-options.js';
 import { ExitCode, exitCodeForRun } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { usd } from '../format.js';
+import { shardOf } from '../../core/shard.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
 import { jsonLine, terminalSafe } from '../terminal-text.js';
 import { parseWatchFlags } from '../watch-program.js';
@@ -30,13 +31,14 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
   };
 
   // --max-cost caps the whole event: everything already billed into this out folder counts.
-  const previous = readRecords(path.join(opts.outDir, RESULTS_FILE));
-  const spentBefore = previous.reduce((sum, r) => sum + (r.usage?.cost_usd ?? 0), 0);
+  const { openResults } = await import('../../core/results-merge.js');
+  // Streamed, never held in memory: an event's results.jsonl can hold tens of thousands of lines.
+  const spentBefore = (await openResults([opts.outDir])).billedUsd;
   if (opts.maxCostUsd !== undefined && spentBefore >= opts.maxCostUsd) {
     io.stderr.write(s.yellow(`Stopped: ${usd(spentBefore, 4)} is already billed into ${opts.outDir}, the whole --max-cost of ${usd(opts.maxCostUsd, 4)}; raise --max-cost to go on.`) + '\n');
     return ExitCode.stoppedResumable;
   }
-  const stats = historyStats(previous, opts.config.model);
+  const stats = await historyStatsFromFile(path.join(opts.outDir, RESULTS_FILE), opts.config.model);
 
   const { openRunEndpoint, batchSettings, openPhotoOutputs, checkDeliverDir } = await import('../run-setup.js');
   checkDeliverDir(opts);
@@ -54,10 +56,12 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
     const watched = await watchFolder({
       root: path.resolve(io.cwd, folder), outDir: opts.outDir, ...(opts.delivery.deliverDir ? { alsoIgnore: [opts.delivery.deliverDir] } : {}),
       settleMs, poll, ...(pollIntervalMs ? { pollIntervalMs } : {}), onWarning: warn,
+      // --shard: several machines watch one share, each takes its share (stable by file name, as in run).
+      ...(opts.shard ? { accept: (p: { file: string }) => shardOf(p, opts.shard!.count) === opts.shard!.index } : {}),
     });
     cleanup.unshift(() => watched.close());
     const live = createLiveReports({
-      outDir: opts.outDir, previous, contactSheet: opts.contactSheet, refreshSeconds, minIntervalMs: 1000,
+      outDir: opts.outDir, contactSheet: opts.contactSheet, refreshSeconds, minIntervalMs: 1000,
       onError: (err) => warn(`reports not updated (${err.message})`),
     });
     cleanup.unshift(() => live.close());
@@ -75,12 +79,12 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
         spentUsd: counts.spentUsd, ...(counts.last ? { last: counts.last } : {}), ...(counts.status ? { status: counts.status } : {}),
       });
       const onEvent = (event: BatchEvent) => {
-        if (event.type === 'taken') live.taken(++counts.taken);
+        if (event.type === 'taken') ++counts.taken;
         else if (event.type === 'record' || event.type === 'skipped') {
           counts.done++;
           if (opts.json && !stdoutClosed()) io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
-          if (event.type === 'skipped') live.skipped();
-          else onRecord(event.record);
+          live.changed();
+          if (event.type === 'record') onRecord(event.record);
         } else if (event.type === 'stopping') {
           // Budget, credits, key or a closed stdout: the watch ends.
           watched.queue.end();
@@ -90,7 +94,6 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
         redraw();
       };
       const onRecord = (r: ResultRecord) => {
-        live.record(r);
         counts.last = r;
         counts.spentUsd += r.usage?.cost_usd ?? 0;
         if (r.status === 'failed') {
@@ -106,11 +109,11 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
       };
       redraw();
       const { runBatch } = await import('../../core/batch.js');
-      const result = await runBatch({ photos: watched.queue, ...batchSettings(opts, setup, stats), ...outputs.batch, stopSignal, abortSignal, onEvent });
+      const result = await runBatch({ photos: watched.queue, ...batchSettings(opts, setup, stats), ...outputs.batch, stopSignal, abortSignal, onEvent, keepRecords: false });
       progress?.clear();
       // runBatch wrote the final reports; a live rewrite finishing after them must not leave the page reloading.
       await live.close();
-      await writeReports(opts.outDir, [...previous, ...result.records], result.report, { contactSheet: opts.contactSheet });
+      await writeReports(opts.outDir, await openResults([opts.outDir]), result.report, { contactSheet: opts.contactSheet });
       for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
       if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
       if (!opts.quiet) io.stderr.write(renderRunSummary(result, opts.outDir, color));

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { latestByPath, type CostReport } from '../report.js';
-import type { ResultRecord } from '../types.js';
-import { renderContactSheetChunks } from './render-html.js';
+import type { CostReport } from '../report.js';
+import type { MergedResults } from '../results-merge.js';
+import { renderContactSheetStream } from './render-html.js';
 import { writeChunksAtomic } from '../atomic-write.js';
 import { isThumbnailKey, THUMBS_DIR, thumbnailRelPath } from './thumbnail.js';
 
@@ -11,7 +11,7 @@ export { thumbnailRelPath, writeThumbnail } from './thumbnail.js';
 
 export const CONTACT_SHEET_FILE = 'report.html';
 
-/** One directory listing instead of a stat per photo: sheets can hold thousands. */
+/** One directory listing per folder instead of a stat per photo: sheets can hold thousands. */
 async function existingThumbs(outDir: string): Promise<Set<string>> {
   try {
     return new Set(await readdir(path.join(outDir, THUMBS_DIR)));
@@ -22,25 +22,36 @@ async function existingThumbs(outDir: string): Promise<Set<string>> {
 }
 
 /**
- * Links only thumbnails that are on disk, so a photo from a run before thumbnails existed shows
- * "no preview" instead of a broken image.
+ * report.html from results.jsonl, streamed: one card per photo (its current record), merged across the
+ * folders of `results` (the shards of one job). Links only thumbnails that are on disk, so a photo from a
+ * run before thumbnails existed shows "no preview" instead of a broken image; thumbnails of other
+ * folders are linked relative to the page. Written to `file` (default report.html in outDir).
  */
 export async function writeContactSheet(
   outDir: string,
-  input: { records: readonly ResultRecord[]; report: CostReport; title?: string; live?: { refreshSeconds: number } },
+  input: { results: MergedResults; report: CostReport; title?: string; file?: string; live?: { refreshSeconds: number } },
 ): Promise<string> {
-  const thumbs = await existingThumbs(outDir);
-  const latest = latestByPath(input.records);
-  const chunks = renderContactSheetChunks({
-    // A live gallery shows the newest result first: the guest who was just photographed looks for theirs.
-    records: input.live ? [...latest].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)) : latest,
+  const file = input.file ?? path.join(outDir, CONTACT_SHEET_FILE);
+  const pageDir = path.dirname(path.resolve(file));
+  const thumbs = new Map<string, Set<string>>();
+  for (const dir of input.results.dirs) thumbs.set(dir, await existingThumbs(dir));
+  async function* cards() {
+    for await (const { record: r, dir } of input.results.current()) {
+      const has = r.sha256 !== undefined && isThumbnailKey(r.sha256) && thumbs.get(dir)!.has(`${r.sha256}.jpg`);
+      const rel = has ? toUrlPath(path.relative(pageDir, path.join(dir, ...thumbnailRelPath(r.sha256!).split('/')))) : undefined;
+      yield { record: r, thumbnail: rel };
+    }
+  }
+  const chunks = renderContactSheetStream({
+    records: cards(), total: input.results.photos, report: input.report,
     ...(input.live ? { live: input.live } : {}),
-    report: input.report,
     ...(input.title === undefined ? {} : { title: input.title }),
-    thumbnailFor: (r) =>
-      r.sha256 !== undefined && isThumbnailKey(r.sha256) && thumbs.has(`${r.sha256}.jpg`) ? thumbnailRelPath(r.sha256) : undefined,
   });
-  const file = path.join(outDir, CONTACT_SHEET_FILE);
   await writeChunksAtomic(file, chunks);
   return file;
+}
+
+/** Relative URL of a file path: forward slashes, each segment percent-encoded. */
+function toUrlPath(rel: string): string {
+  return rel.split(path.sep).map(encodeURIComponent).join('/');
 }

@@ -240,33 +240,53 @@ export function renderContactSheet(input: ContactSheetInput): string {
  * ever holding the whole page in memory.
  */
 export function* renderContactSheetChunks(input: ContactSheetInput): Generator<string> {
-  const title = input.title ?? 'photobatch contact sheet';
-  const total = input.records.length;
-  yield `<!doctype html>
+  yield sheetHead(input.title, input.records.length, input.report, input.live);
+  for (const [i, r] of input.records.entries()) yield (i === 0 ? '' : '\n') + renderCard(r, i, input.thumbnailFor(r));
+  yield SHEET_TAIL;
+}
+
+/** The page from a stream of records (read from results.jsonl one at a time); `total` is their number. */
+export async function* renderContactSheetStream(input: {
+  records: AsyncIterable<{ record: ResultRecord; thumbnail: string | undefined }>;
+  total: number;
+  report: CostReport;
+  title?: string;
+  live?: { refreshSeconds: number };
+}): AsyncGenerator<string> {
+  yield sheetHead(input.title, input.total, input.report, input.live);
+  let i = 0;
+  for await (const { record, thumbnail } of input.records) {
+    yield (i === 0 ? '' : '\n') + renderCard(record, i, thumbnail);
+    i++;
+  }
+  yield SHEET_TAIL;
+}
+
+function sheetHead(titleText: string | undefined, total: number, report: CostReport, live?: { refreshSeconds: number }): string {
+  const title = titleText ?? 'photobatch contact sheet';
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-${input.live ? `<meta http-equiv="refresh" content="${Math.max(1, Math.round(input.live.refreshSeconds))}">\n` : ''}<title>${escapeHtml(title)}</title>
+${live ? `<meta http-equiv="refresh" content="${Math.max(1, Math.round(live.refreshSeconds))}">\n` : ''}<title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${escapeHtml(title)}</h1><p class="sub">${int(total)} photos · report generated ${escapeHtml(readableTime(input.report.generated_at))}${input.live ? ' · <span class="live">live: updates as photos arrive</span>' : ''}</p>
-${renderSummary(input.report)}</header>
+<header><h1>${escapeHtml(title)}</h1><p class="sub">${int(total)} photos · report generated ${escapeHtml(readableTime(report.generated_at))}${live ? ' · <span class="live">live: updates as photos arrive</span>' : ''}</p>
+${renderSummary(report)}</header>
 <div class="bar" role="search"><div class="in"><input id="q" type="search" placeholder="Filter by file name, text or error" aria-label="Filter photos" autocomplete="off">
 <div class="seg" role="group" aria-label="Show"><button type="button" data-show="all" aria-pressed="true">All</button><button type="button" data-show="ok" aria-pressed="false">OK</button><button type="button" data-show="failed" aria-pressed="false">Failed</button></div>
 <span id="shown" aria-live="polite">${total} of ${total} shown</span></div></div>
 <main><div class="grid" id="grid">
 `;
-  for (const [i, r] of input.records.entries()) {
-    yield (i === 0 ? '' : '\n') + renderCard(r, i, input.thumbnailFor(r));
-  }
-  yield `
+}
+
+const SHEET_TAIL = `
 </div><p id="none" hidden>No photos match the filter.</p></main>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
-}

@@ -29,21 +29,37 @@ export async function writeThumbnail(
   outDir: string,
   sha256: string,
   jpeg: Buffer,
-  /** The JPEG's size, when known: one already thumbnail-sized is written as it is, with no second encode. */
-  size?: { width: number; height: number },
+  /**
+   * The JPEG's size, when known: one already thumbnail-sized is written as it is, with no second encode; so is a
+   * `thumbnail` made with it (preparePhoto's `thumbnailPx`).
+   */
+  size?: { width: number; height: number; thumbnail?: Buffer },
 ): Promise<string> {
   const rel = thumbnailRelPath(sha256);
   const file = path.join(outDir, ...rel.split('/'));
   if (await exists(file)) return rel;
-  await mkdir(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
   const small = size !== undefined && Math.max(size.width, size.height) <= THUMB_MAX_PX;
-  const thumb = small
+  const thumb = size?.thumbnail ?? (small
     ? jpeg
-    : await sharp(jpeg).resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: THUMB_QUALITY }).toBuffer();
-  // Concurrent workers may thumbnail the same bytes; the rename makes the last one win whole.
-  await writeFileAtomic(file, thumb);
+    : await sharp(jpeg).resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: THUMB_QUALITY }).toBuffer());
+  // mkdir once per folder and process, not once per photo: at -c 64 every file-system call waits for a libuv
+  // thread. Concurrent workers may thumbnail the same bytes; the rename makes the last one win whole.
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  try {
+    await writeFileAtomic(file, thumb);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true }); // the folder was removed since
+    await writeFileAtomic(file, thumb);
+  }
   return rel;
 }
+
+const madeDirs = new Set<string>();
 
 async function exists(file: string): Promise<boolean> {
   try {

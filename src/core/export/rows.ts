@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readRecords, RESULTS_FILE } from '../journal.js';
-import { latestByPath } from '../report.js';
+import { RESULTS_FILE } from '../journal.js';
+import { openResults } from '../results-merge.js';
 import type { ResultRecord } from '../types.js';
 import { UsageError } from '../errors.js';
 import { splitKeywordList } from '../presets-parse.js';
@@ -24,17 +24,19 @@ export interface ExportRow {
   shutterstockCategories: string[];
 }
 
-/** The newest successful answer per photo across the folders; failed and never-answered photos are not exported. */
-export function readPaidResults(dirs: readonly string[]): ResultRecord[] {
-  const all: ResultRecord[] = [];
+/**
+ * The current successful answer per photo across the folders (shards merged exactly), read through the same streamed
+ * index as `photobatch report` and the contact sheet (openResults); failed and never-answered photos are not exported.
+ */
+export async function readPaidResults(dirs: readonly string[]): Promise<ResultRecord[]> {
   for (const dir of dirs) {
-    const file = path.join(dir, RESULTS_FILE);
-    if (!existsSync(file)) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
-    all.push(...readRecords(file));
+    if (!existsSync(path.join(dir, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
   }
-  // Oldest first, so the newest answer for a photo is the one kept, whichever folder it is in.
-  const ordered = all.map((r, i) => ({ r, i })).sort((a, b) => (a.r.at < b.r.at ? -1 : a.r.at > b.r.at ? 1 : a.i - b.i)).map((x) => x.r);
-  return latestByPath(ordered).filter((r) => r.status === 'ok' && r.output !== undefined);
+  const out: ResultRecord[] = [];
+  for await (const { record } of (await openResults(dirs)).current()) {
+    if (record.status === 'ok' && record.output !== undefined) out.push(record);
+  }
+  return out;
 }
 
 export function toExportRow(record: ResultRecord): ExportRow {

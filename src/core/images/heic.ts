@@ -1,6 +1,8 @@
 import { ImageError } from '../errors.js';
 import type { ByteSource } from './bytes.js';
 import { decodeHeicPixels, HeicDecodeError } from './heic-decoder.js';
+import { chooseHeicDecoder, decodeHeicNative } from './heic-native.js';
+import { withOrientation } from './jpeg.js';
 import { readHeifInfo, type HeifInfo } from './heif.js';
 import { tiffHeaderBytes, writeTiffHeader } from './tiff-write.js';
 
@@ -37,6 +39,29 @@ export async function planHeic(src: ByteSource): Promise<HeicPlan | undefined> {
 export interface HeicLimits {
   limitInputPixels: number;
   timeoutSeconds: number;
+}
+
+/**
+ * Decodes a HEIC to something sharp reads like any photo, upright per `plan`: with the machine's native
+ * libheif when it has one (a JPEG), else with the bundled WebAssembly build (a TIFF). Throws ImageError.
+ */
+export async function decodeHeic(src: ByteSource, plan: HeicPlan, limits: HeicLimits): Promise<Buffer> {
+  checkPixelLimit(plan.width, plan.height, limits.limitInputPixels);
+  let choice;
+  try {
+    choice = await chooseHeicDecoder();
+  } catch (err) {
+    throw heicDecodeError(err, limits.timeoutSeconds);
+  }
+  if (choice.kind === 'wasm') return decodeHeicToTiff(src, plan, limits);
+  let jpeg: Buffer;
+  try {
+    jpeg = await decodeHeicNative(choice.tool, await src.all(), limits.timeoutSeconds * 1000);
+  } catch (err) {
+    throw heicDecodeError(err, limits.timeoutSeconds);
+  }
+  // libheif has applied irot/imir; the EXIF it copied may still say "turn": the plan decides, as for WASM.
+  return withOrientation(jpeg, plan.orientation);
 }
 
 /**
@@ -79,7 +104,7 @@ function heicDecodeError(err: unknown, timeoutSeconds: number): ImageError {
         err,
       );
     case 'load':
-      return new ImageError(`The HEIC decoder (libheif-js) could not be loaded (${detail}); reinstall photobatch or convert HEIC to JPEG`, 'unreadable', err);
+      return new ImageError(`The HEIC decoder could not be loaded (${detail}); reinstall photobatch or convert HEIC to JPEG`, 'unreadable', err);
     case 'crash':
       return new ImageError(`The HEIC decoder failed on this photo (${detail}); convert it to JPEG`, 'unreadable', err);
     default:

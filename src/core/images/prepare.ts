@@ -1,7 +1,8 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import { decodeHeicToTiff, planHeic } from './heic.js';
+import { decodeHeic, planHeic } from './heic.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, headerFromMetadata, toImageError } from './header.js';
 import { withOrientation } from './jpeg.js';
+import { stripJpegMetadata } from './jpeg-strip.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
 
@@ -24,6 +25,11 @@ export interface PrepareOptions {
    * breaks the tie between a TIFF photo and a TIFF-based RAW whose first IFD shows no camera evidence.
    */
   fileName?: string;
+  /**
+   * Also make a thumbnail this many px on its longest edge (for the contact sheet), from the same decode when the
+   * photo is sent as it is, so it costs no second full decode later.
+   */
+  thumbnailPx?: number;
 }
 
 export interface PreparedPhoto {
@@ -39,6 +45,8 @@ export interface PreparedPhoto {
   format: string;
   /** Format of the original as detected from its content ('jpeg', 'png', 'webp', 'heif', 'raw', …). */
   sourceFormat: string;
+  /** With `thumbnailPx`, when it came for free: a JPEG at most that size (may be `data` itself). */
+  thumbnail?: Buffer;
 }
 
 /**
@@ -60,12 +68,12 @@ export async function preparePhoto(input: Buffer | string, opts: PrepareOptions)
   if (quality > 100) throw new TypeError('Expected `quality` to be an integer from 1 to 100.');
   const limitInputPixels = opts.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   const timeoutSeconds = opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  const settings: Settings = { maxEdge, quality, limitInputPixels, timeoutSeconds, target: opts.target };
+  const settings: Settings = { maxEdge, quality, limitInputPixels, timeoutSeconds, target: opts.target, thumbnailPx: opts.thumbnailPx };
 
   return withSource(input, async (src, format) => {
     if (src && format === 'heic') {
       const plan = await planHeic(src); // undefined: an AV1 HEIF, which sharp decodes itself
-      if (plan) return compress(await decodeHeicToTiff(src, plan, settings), 'heif', settings);
+      if (plan) return compress(await decodeHeic(src, plan, settings), 'heif', settings);
     }
     if (src && isRawFormat(format)) {
       const preview = await findRawPreview(src, format);
@@ -82,6 +90,7 @@ interface Settings {
   limitInputPixels: number;
   timeoutSeconds: number;
   target: PrepareOptions['target'];
+  thumbnailPx: number | undefined;
 }
 
 /** The sharp pipeline. `sourceFormat` overrides what sharp sees when `input` was made from the original. */
@@ -116,6 +125,9 @@ async function compress(input: Buffer | string, sourceFormat: string | undefined
     throw new TypeError('Expected `target` to return a finite width and height.');
   }
 
+  const asIs = sourceFormat === undefined && typeof input !== 'string' ? await sendAsIs(input, image, meta, boxWidth, boxHeight, s) : undefined;
+  if (asIs) return { ...asIs, sourceWidth: source.width, sourceHeight: source.height, format: 'jpeg', sourceFormat: 'jpeg' };
+
   try {
     const { data, info } = await image
       // Width and height let sharp use JPEG/WebP shrink-on-load; the 90° turn of autoOrient runs
@@ -140,6 +152,44 @@ async function compress(input: Buffer | string, sourceFormat: string | undefined
   } catch (err) {
     throw await toImageError(err, ctx);
   }
+}
+
+/** Above this, a JPEG is re-encoded at the asked quality even when it needs nothing else: it is not worth its bytes. */
+const AS_IS_MAX_BYTES_PER_PIXEL = 1;
+/** The contact sheet's thumbnail quality (contact-sheet/thumbnail.ts uses the same). */
+const THUMBNAIL_QUALITY = 70;
+
+/**
+ * A JPEG that already fits, is upright (no EXIF turn), sRGB or grey without an ICC profile to convert, and
+ * is not heavier than a high-quality encode is sent as it is with its metadata cut out losslessly: a second
+ * lossy encode would cost CPU and quality for nothing. Its data is still decoded once (at 1/8 scale, which
+ * reads every entropy-coded byte), so damaged photos fail here exactly as they would in the full pipeline.
+ */
+async function sendAsIs(
+  input: Buffer, image: Sharp, meta: Metadata, boxWidth: number, boxHeight: number, s: Settings,
+): Promise<{ data: Buffer; width: number; height: number; bytes: number; thumbnail?: Buffer } | undefined> {
+  const { width, height } = meta;
+  if (meta.format !== 'jpeg' || !width || !height || width > boxWidth || height > boxHeight) return undefined;
+  if ((meta.orientation ?? 1) !== 1 || meta.icc !== undefined || meta.hasProfile || (meta.pages ?? 1) > 1) return undefined;
+  if (!(meta.space === 'srgb' || meta.space === 'b-w') || !(meta.channels === 3 || meta.channels === 1)) return undefined;
+  const data = stripJpegMetadata(input);
+  if (!data || data.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
+  const thumbPx = s.thumbnailPx;
+  let thumbnail: Buffer | undefined;
+  try {
+    if (thumbPx !== undefined && Math.max(width, height) > thumbPx) {
+      // The validating decode makes the contact-sheet thumbnail too (shrink-on-load still reads every byte).
+      thumbnail = await image.clone().resize(thumbPx, thumbPx, { fit: 'inside' }).jpeg({ quality: THUMBNAIL_QUALITY })
+        .timeout({ seconds: s.timeoutSeconds }).toBuffer();
+    } else {
+      await image.clone().resize({ width: Math.max(1, Math.floor(width / 8)), height: Math.max(1, Math.floor(height / 8)), fit: 'fill' })
+        .raw().timeout({ seconds: s.timeoutSeconds }).toBuffer();
+      if (thumbPx !== undefined) thumbnail = data;
+    }
+  } catch (err) {
+    throw await toImageError(err, { input, limitInputPixels: s.limitInputPixels, timeoutSeconds: s.timeoutSeconds });
+  }
+  return { data, width, height, bytes: data.length, ...(thumbnail ? { thumbnail } : {}) };
 }
 
 function positiveInt(value: number, name: string): number {

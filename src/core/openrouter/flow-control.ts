@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { interruptedError } from './api-error.js';
+import { AutoConcurrency } from './auto-concurrency.js';
 
 export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -17,11 +18,15 @@ export interface FlowControlOptions {
   now?: () => number;
   sleep?: SleepFn;
   onEvent?: (e: FlowEvent) => void;
+  /** `-c auto`: `concurrency` is the ceiling (--max-concurrency); the limit starts here and finds its level. */
+  autoInitial?: number;
 }
 
 /** Proof of a granted slot; `epoch` lets AIMD ignore throttles from attempts started before the last decrease. */
 export interface Ticket {
   readonly epoch: number;
+  /** When the slot was granted, for -c auto's latency. */
+  readonly startedAt?: number;
 }
 
 interface Waiter {
@@ -85,11 +90,16 @@ export class FlowControl {
   #streak = 0;
   #wakeAt = Number.POSITIVE_INFINITY;
   readonly #wakeCancels = new Set<AbortController>();
+  readonly #auto: AutoConcurrency | undefined;
 
   constructor(opts: FlowControlOptions) {
     if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new RangeError('concurrency must be an integer >= 1');
     this.concurrency = opts.concurrency;
     this.#limit = opts.concurrency;
+    if (opts.autoInitial !== undefined) {
+      this.#auto = new AutoConcurrency({ initial: opts.autoInitial, max: opts.concurrency });
+      this.#limit = this.#auto.limit;
+    }
     this.#sleep = opts.sleep ?? defaultSleep;
     this.#realNow = opts.now ?? Date.now;
     this.#onEvent = opts.onEvent ?? (() => {});
@@ -143,9 +153,16 @@ export class FlowControl {
   }
 
   /** Frees a slot. A run of `limit` successes grows the limit by one, back up to `concurrency`. */
-  release(_ticket: Ticket, outcome: 'success' | 'failure'): void {
+  release(ticket: Ticket, outcome: 'success' | 'failure'): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
-    if (outcome === 'success' && ++this.#streak >= this.#limit && this.#limit < this.concurrency) {
+    if (this.#auto) {
+      const now = this.now();
+      const next = outcome === 'success' && ticket.startedAt !== undefined ? this.#auto.sample(now - ticket.startedAt, now) : undefined;
+      if (next !== undefined) {
+        this.#limit = next;
+        this.#onEvent({ type: 'concurrency', limit: next });
+      }
+    } else if (outcome === 'success' && ++this.#streak >= this.#limit && this.#limit < this.concurrency) {
       this.#limit += 1;
       this.#streak = 0;
       this.#onEvent({ type: 'concurrency', limit: this.#limit });
@@ -164,6 +181,7 @@ export class FlowControl {
     const next = Math.max(1, Math.floor(this.#limit / 2));
     if (next === this.#limit) return false;
     this.#limit = next;
+    this.#auto?.throttled(next);
     this.#onEvent({ type: 'concurrency', limit: next });
     return true;
   }
@@ -206,7 +224,7 @@ export class FlowControl {
       const waiter = this.#queue.shift()!;
       this.#inFlight += 1;
       waiter.detach();
-      waiter.resolve({ epoch: this.#epoch });
+      waiter.resolve({ epoch: this.#epoch, startedAt: now });
     }
   }
 

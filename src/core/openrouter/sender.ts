@@ -10,6 +10,8 @@ export interface SenderOptions {
   client: Pick<OpenRouterClient, 'chatCompletion'>;
   /** Hard cap on requests in flight. */
   concurrency: number;
+  /** -c auto: start at this many in flight and adapt, up to `concurrency`. */
+  autoInitial?: number;
   /** Retries after the first attempt (default 5). */
   retries: number;
   rpm?: number;
@@ -90,6 +92,7 @@ export function createSender(opts: SenderOptions): Sender {
   };
   const flow = new FlowControl({
     concurrency: opts.concurrency,
+    ...(opts.autoInitial === undefined ? {} : { autoInitial: opts.autoInitial }),
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
     ...(opts.now === undefined ? {} : { now: opts.now }),
     ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),

@@ -98,7 +98,7 @@ export function batchSettings(opts: RunSpec, setup: RunSetup, stats: HistoryStat
     reasoning: { ...(reasoning.plan.field ? { field: reasoning.plan.field } : {}), expectedTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0, inJob: opts.reasoningExplicit },
     ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: Math.max(0, opts.maxCostPerDayUsd - probeUsd) }),
     ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
-    ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, retries: opts.retries,
+    ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, autoConcurrency: opts.autoConcurrency, retries: opts.retries,
     quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
     ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),

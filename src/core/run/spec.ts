@@ -21,7 +21,10 @@ export interface RunSpec {
   reasoning: ReasoningChoice;
   /** Whether the reasoning choice was given (then it is part of the job fingerprint). */
   reasoningExplicit: boolean;
+  /** Requests in flight, or with autoConcurrency the ceiling. */
   concurrency: number;
+  /** -c auto: start low and let the flow control find the concurrency the server takes. */
+  autoConcurrency: boolean;
   quality: number;
   retries: number;
   timeoutMs: number;
@@ -29,6 +32,7 @@ export interface RunSpec {
   maxCostUsd?: number;
   maxCostPerDayUsd?: number;
   waitForCreditsMs?: number;
+  /** How long to queue behind another run on the same output folder. */
   waitLockMs?: number;
   modalities?: string[];
   contactSheet: boolean;

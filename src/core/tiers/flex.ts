@@ -95,20 +95,31 @@ export interface TierSummary {
 
 /** Photos per served tier and what flex saved against the standard price of the same tokens. */
 export function summarizeTiers(records: readonly ResultRecord[], standard: ModelPrice | undefined): TierSummary {
-  const photos: Record<string, number> = {};
-  let flexBilled = 0;
-  let atStandard: number | null = 0;
-  for (const r of records) {
-    if (r.status !== 'ok' || r.duplicate_of !== undefined) continue;
+  const tally = new TierTally(standard);
+  for (const r of records) tally.add(r);
+  return tally.summary();
+}
+
+/** The same summary, one record at a time (the CLI feeds it as records are written, without keeping them). */
+export class TierTally {
+  readonly #photos: Record<string, number> = {};
+  #flexBilled = 0;
+  #atStandard: number | null = 0;
+  constructor(readonly standard: ModelPrice | undefined) {}
+  add(r: ResultRecord): void {
+    if (r.status !== 'ok' || r.duplicate_of !== undefined || r.moved_from !== undefined) return;
     const tier = r.service_tier ?? 'unknown';
-    photos[tier] = (photos[tier] ?? 0) + 1;
-    if (tier !== 'flex') continue;
-    flexBilled += r.usage?.cost_usd ?? 0;
-    const std = standard && r.usage ? tokensUsd(standard, r.usage.prompt_tokens, r.usage.completion_tokens) : null;
-    atStandard = atStandard === null || std === null ? null : atStandard + std;
+    this.#photos[tier] = (this.#photos[tier] ?? 0) + 1;
+    if (tier !== 'flex') return;
+    this.#flexBilled += r.usage?.cost_usd ?? 0;
+    const std = this.standard && r.usage ? tokensUsd(this.standard, r.usage.prompt_tokens, r.usage.completion_tokens) : null;
+    this.#atStandard = this.#atStandard === null || std === null ? null : this.#atStandard + std;
   }
-  return {
-    photos, flexBilledUsd: flexBilled, flexAtStandardUsd: atStandard,
-    savedUsd: atStandard === null ? null : Math.max(0, atStandard - flexBilled),
-  };
+  summary(): TierSummary {
+    const atStandard = this.#atStandard;
+    return {
+      photos: { ...this.#photos }, flexBilledUsd: this.#flexBilled, flexAtStandardUsd: atStandard,
+      savedUsd: atStandard === null ? null : Math.max(0, atStandard - this.#flexBilled),
+    };
+  }
 }

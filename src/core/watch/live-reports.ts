@@ -1,32 +1,29 @@
-import type { ResultRecord } from '../types.js';
 import path from 'node:path';
-import { buildReport, COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from '../report.js';
+import { COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from '../report.js';
 import { writeCostCsv, writeCostReport } from '../report-files.js';
 import { CONTACT_SHEET_FILE, writeContactSheet } from '../contact-sheet/index.js';
 import { reportReplaceable } from '../safety/output-manifest.js';
+import { openResults, type MergedResults } from '../results-merge.js';
 
 /**
- * cost-report.json, cost-report.csv and report.html from the whole history, each only where the file
- * is absent or was written by photobatch (the same marks the batch checks): a user's file is never replaced.
- * Returns the names left alone.
+ * cost-report.json, cost-report.csv and report.html, each only where the file is absent or was written
+ * by photobatch (the marks the batch checks): a user's file is never replaced. Returns the names left alone.
  */
 export async function writeReports(
-  outDir: string, history: readonly ResultRecord[], report: CostReport, opts: { contactSheet: boolean; live?: { refreshSeconds: number } },
+  outDir: string, results: MergedResults, report: CostReport, opts: { contactSheet: boolean; live?: { refreshSeconds: number } },
 ): Promise<string[]> {
   const skipped: string[] = [];
   const mayWrite = async (name: string, mark: string) => (await reportReplaceable(path.join(outDir, name), mark)) || (skipped.push(name), false);
   if (await mayWrite(COST_REPORT_FILE, '"cost_usd"')) await writeCostReport(outDir, report);
-  if (await mayWrite(COST_CSV_FILE, 'file,status,model')) await writeCostCsv(outDir, history);
+  if (await mayWrite(COST_CSV_FILE, 'file,status,model')) await writeCostCsv(outDir, results);
   if (opts.contactSheet && (await mayWrite(CONTACT_SHEET_FILE, 'photobatch'))) {
-    await writeContactSheet(outDir, { records: history, report, ...(opts.live ? { live: opts.live } : {}) });
+    await writeContactSheet(outDir, { results, report, ...(opts.live ? { live: opts.live } : {}) });
   }
   return skipped;
 }
 
 export interface LiveReportsOptions {
   outDir: string;
-  /** results.jsonl before this watch started. */
-  previous: readonly ResultRecord[];
   contactSheet: boolean;
   /** Seconds between reloads of the live report.html. */
   refreshSeconds: number;
@@ -37,25 +34,21 @@ export interface LiveReportsOptions {
 }
 
 export interface LiveReports {
-  record(r: ResultRecord): void;
-  skipped(): void;
-  /** Photos taken from the source so far (the report's total). */
-  taken(n: number): void;
+  /** A result line was written: schedule a rewrite. */
+  changed(): void;
   /** Waits for a write in progress and cancels the next; the batch writes the final reports itself. */
   close(): Promise<void>;
 }
 
 /**
- * Keeps cost-report.json, cost-report.csv and report.html current while a watch runs: each result
- * schedules one rewrite, coalesced so a burst of photos costs one write. Each file is replaced
- * atomically, so a browser or script never reads half of one.
+ * Keeps cost-report.json, cost-report.csv and report.html current while a watch runs. Each result
+ * schedules one rewrite, coalesced so a burst of photos costs one write; the reports are built by
+ * streaming results.jsonl (as `photobatch report` does), so a watch holds no records in memory.
+ * Each file is replaced atomically: a browser or a script never reads half of one.
  */
 export function createLiveReports(opts: LiveReportsOptions): LiveReports {
   const now = opts.now ?? Date.now;
   const started = now();
-  const records: ResultRecord[] = [];
-  let skipped = 0;
-  let total = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> | undefined;
   let dirty = false;
@@ -65,10 +58,10 @@ export function createLiveReports(opts: LiveReportsOptions): LiveReports {
   const write = async () => {
     dirty = false;
     lastWrite = now();
-    const history = [...opts.previous, ...records];
-    const report = buildReport({ records, total, skipped, elapsedMs: now() - started, history });
+    const results = await openResults([opts.outDir]);
+    const report = await results.report({ elapsedMs: now() - started });
     // A file left alone (not photobatch's) is warned about once, by the batch at the end.
-    await writeReports(opts.outDir, history, report, { contactSheet: opts.contactSheet, live: { refreshSeconds: opts.refreshSeconds } });
+    await writeReports(opts.outDir, results, report, { contactSheet: opts.contactSheet, live: { refreshSeconds: opts.refreshSeconds } });
   };
   const schedule = () => {
     dirty = true;
@@ -85,17 +78,7 @@ export function createLiveReports(opts: LiveReportsOptions): LiveReports {
     }, wait);
   };
   return {
-    record(r) {
-      records.push(r);
-      schedule();
-    },
-    skipped() {
-      skipped++;
-      schedule();
-    },
-    taken(n) {
-      total = n;
-    },
+    changed: schedule,
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -22,6 +22,8 @@ export interface WatchFolderOptions {
   /** How often polling looks, in ms. */
   pollIntervalMs?: number;
   onWarning?: (message: string) => void;
+  /** Only photos this returns true for (e.g. one --shard of several machines watching one share). */
+  accept?: (photo: PhotoRef) => boolean;
 }
 
 export interface WatchedFolder {
@@ -61,7 +63,8 @@ export async function watchFolder(opts: WatchFolderOptions): Promise<WatchedFold
   const offer = (abs: string) => {
     if (seen.has(abs) || queue.ended) return;
     seen.add(abs);
-    queue.push(toRef(abs));
+    const ref = toRef(abs);
+    if (!opts.accept || opts.accept(ref)) queue.push(ref);
   };
 
   const { watch } = await import('chokidar');

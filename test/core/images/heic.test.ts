@@ -3,7 +3,10 @@
  * sizes, limits and errors, and the TIFF hand-off to sharp. Decoding real photos is in heic-raw-corpus.
  */
 import sharp from 'sharp';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { chooseHeicDecoder, configureHeicDecoder } from '../../../src/core/images/heic-native.js';
+
+const HAVE_NATIVE = (await chooseHeicDecoder({ PATH: process.env.PATH })).kind === 'native';
 import { ImageError } from '../../../src/core/errors.js';
 import { bufferSource } from '../../../src/core/images/bytes.js';
 import { detectFormat } from '../../../src/core/images/detect.js';
@@ -65,14 +68,17 @@ describe('HEIC: the decoder is loaded only when a HEIC has to be decoded', () =>
     expect(isHeicDecoderLoaded()).toBe(false);
   });
 
-  test('damaged HEVC data: a one-line unreadable error, and the decoder keeps working', async () => {
+  test.each(['wasm', 'native'])('damaged HEVC data (%s decoder): a one-line unreadable error, and the decoder keeps working', async (decoder) => {
+    if (decoder === 'native' && !HAVE_NATIVE) return;
+    configureHeicDecoder({ PATH: process.env.PATH, PHOTOBATCH_HEIC_DECODER: decoder });
+    onTestFinished(() => configureHeicDecoder(undefined));
     for (let i = 0; i < 2; i++) {
       const e = await rejection(preparePhoto(heif({ exif: 6 }), { maxEdge: 512, quality: 80 }));
       expect(e.kind).toBe('unreadable');
       expect(e.message).toMatch(/^Damaged or truncated HEIC data \(.+\); copy the file again or re-export it$/);
       expect(e.message).not.toMatch(/[\r\n]/);
     }
-    expect(isHeicDecoderLoaded()).toBe(true);
+    if (decoder === 'wasm') expect(isHeicDecoderLoaded()).toBe(true);
   });
 });
 

@@ -21,7 +21,7 @@ afterEach(async () => {
 const spec = (baseURL: string, outDir: string): RunSpec => ({
   config: { apiKey: 'sk-or-v1-' + '9a9a'.repeat(16), baseURL, model: MODEL, maxEdge: 2048, maxEdgeExplicit: false },
   outDir, fallbackModels: [], plan: planPrompt({ customPrompt: 'Alt text for {filename}' }), maxTokens: 200, maxTokensExplicit: true,
-  reasoning: 'auto', reasoningExplicit: false, concurrency: 2, quality: 80, retries: 2, timeoutMs: 10_000, maxCostUsd: 1,
+  reasoning: 'auto', reasoningExplicit: false, concurrency: 2, autoConcurrency: false, quality: 80, retries: 2, timeoutMs: 10_000, maxCostUsd: 1,
   contactSheet: false, force: false, sidecars: { kinds: [], inPlace: false, naming: 'auto', overwrite: false },
   delivery: { contextFromMetadata: false }, endpoint: { visionCheck: true, tier: { tier: 'standard', fallback: 'standard' } },
 });

@@ -1,5 +1,5 @@
 /**
- * Benchmark 9: `photobatch watch` at an event. A steady 2 photos/s land in the hot folder (written whole,
+ * Benchmark 13: `photobatch watch` at an event. A steady 2 photos/s land in the hot folder (written whole,
  * like a tethering tool's rename), the fake answers after 250 ms ±10 %; the figure is the delay from a
  * photo's last byte on disk to its line in results.jsonl (p50, p95). Then the watch sits idle: CPU ticks
  * and RSS of the photobatch process from /proc/PID/stat and /proc/PID/status, with file system events
@@ -99,8 +99,8 @@ async function idleWindow(pid: number, seconds: number): Promise<{ cpuPct: numbe
   return { cpuPct: (ticks / CLK_TCK / seconds) * 100, ticks, rss };
 }
 
-export const b9: Bench = {
-  id: 9,
+export const b13: Bench = {
+  id: 13,
   title: 'watch: delay from last byte to result, idle cost',
   async run(ctx: Ctx): Promise<Row[]> {
     const n = ctx.quick ? 40 : 120;
@@ -125,7 +125,7 @@ export const b9: Bench = {
         await sleep(100);
       }
       const loadArrival = uptime();
-      log(`b9: ${n} photos at 2/s into a watched folder (settle ${SETTLE_S} s, fake ${LATENCY_MS} ms) · ${loadArrival}`);
+      log(`b13: ${n} photos at 2/s into a watched folder (settle ${SETTLE_S} s, fake ${LATENCY_MS} ms) · ${loadArrival}`);
       const lastByte = new Map<string, number>();
       const t0 = Date.now();
       for (let i = 0; i < n; i++) {
@@ -146,7 +146,7 @@ export const b9: Bench = {
       const p95 = percentile(delays, 95);
       const limit = SETTLE_S * 1000 + LATENCY_MS + 500;
       rows.push({
-        id: '9a', name: 'watch: last byte → results line',
+        id: '13a', name: 'watch: last byte → results line',
         figure: `p50 ${f0(p50)} ms, p95 ${f0(p95)} ms (max ${f0(Math.max(...delays))})`,
         target: `p95 ≤ settle + latency + 0.5 s = ${f0(limit)} ms`,
         status: p95 <= limit ? 'pass' : 'miss',
@@ -155,11 +155,11 @@ export const b9: Bench = {
 
       // Idle: nothing arrives.
       const loadIdle = uptime();
-      log(`b9: idle ${idleS} s (events) · ${loadIdle}`);
+      log(`b13: idle ${idleS} s (events) · ${loadIdle}`);
       const idle = await idleWindow(child.pid!, idleS);
       const growthKb = idle.rss.at(-1)! - idle.rss[0]!;
       rows.push({
-        id: '9b', name: 'watch: idle (file system events)',
+        id: '13b', name: 'watch: idle (file system events)',
         figure: `CPU ${f2(idle.cpuPct)} % of a core (${idle.ticks} ticks in ${idleS} s); RSS ${f1(idle.rss[0]! / 1024)} → ${f1(idle.rss.at(-1)! / 1024)} MB`,
         target: 'no measurable CPU (≤ 0.1 %), flat memory (≤ 1 MB growth)',
         status: idle.cpuPct <= 0.1 && growthKb <= 1024 ? 'pass' : 'miss',
@@ -168,7 +168,7 @@ export const b9: Bench = {
       const code = await stopWatch(child);
       stopTail();
       const lines = readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length;
-      if (code !== 0 || lines !== n + 1) ctx.notes.push(`9: watch exited ${code} with ${lines} results for ${n + 1} photos`);
+      if (code !== 0 || lines !== n + 1) ctx.notes.push(`13: watch exited ${code} with ${lines} results for ${n + 1} photos`);
 
       // The network-share mode: polling every second over the same folder.
       const out2 = freshDir(path.join(WORK, 'tmp', 'watch-out-poll'));
@@ -180,18 +180,18 @@ export const b9: Bench = {
         await sleep(100);
       }
       const loadPoll = uptime();
-      log(`b9: idle ${pollIdleS} s (--poll 1s over ${n + 1} files) · ${loadPoll}`);
+      log(`b13: idle ${pollIdleS} s (--poll 1s over ${n + 1} files) · ${loadPoll}`);
       const idlePoll = await idleWindow(polled.pid!, pollIdleS);
       await stopWatch(polled);
       stopTail2();
       rows.push({
-        id: '9c', name: 'watch --poll 1s: idle (network-share mode)',
+        id: '13c', name: 'watch --poll 1s: idle (network-share mode)',
         figure: `CPU ${f2(idlePoll.cpuPct)} % of a core; RSS ${f1(idlePoll.rss[0]! / 1024)} → ${f1(idlePoll.rss.at(-1)! / 1024)} MB`,
         target: '≤ 1 % of a core',
         status: idlePoll.cpuPct <= 1 ? 'pass' : 'miss',
         inputs: `${pollIdleS} s window, ${n + 1} files polled (stat) every 1 s; ${loadPoll}`,
       });
-      ctx.details.b9 = { delays, idle, idlePoll, loadArrival, loadIdle, loadPoll };
+      ctx.details.b13 = { delays, idle, idlePoll, loadArrival, loadIdle, loadPoll };
       return rows;
     } finally {
       await fake.close();
