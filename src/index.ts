@@ -19,6 +19,7 @@ export type { BatchOptions, BatchResult, BatchEvent } from './core/batch.js';
 export { estimateDryRun } from './core/dry-run.js';
 export type { DryRunEstimate, DryRunOptions } from './core/dry-run.js';
 export { openJournal, readRecords, RESULTS_FILE } from './core/journal.js';
+export { currentResults, outputText } from './core/current-results.js';
 export { buildReport, latestByPath, COST_REPORT_FILE, COST_CSV_FILE } from './core/report.js';
 export type { CostReport } from './core/report.js';
 export { Budget } from './core/budget.js';

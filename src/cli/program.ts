@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { helpFooter, showDefaultsAsTyped } from './help.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 import { addEndpointOptions } from './endpoint-options.js';
@@ -9,17 +10,6 @@ export interface ProgramState {
   /** Scrubs keys and control characters from messages that echo arguments (commander's usage errors). */
   redact?: (text: string) => string;
 }
-
-const CONFIG_HELP = `
-Configuration (a flag wins over the environment, which wins over .env in the current folder):
-  OPENROUTER_API_KEY   your OpenRouter key (https://openrouter.ai/settings/keys); not needed for --dry-run
-  OPENROUTER_BASE_URL  API base, default https://openrouter.ai/api/v1
-  AI_MODEL             model id, default google/gemini-2.5-flash
-  MAX_IMAGE_SIZE       longest edge in px sent to the model, default 2048
-
-Exit codes: 0 all ok or dry run · 1 bug · 2 usage or config error, or --out in use · 3 some photos failed ·
-            4 stopped early, re-run to resume · 5 output not writable (disk full, read-only) ·
-            130 interrupted · 141 stdout closed by its reader`;
 
 const SIDECAR_KINDS = ['xmp', 'json', 'txt'];
 
@@ -45,7 +35,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(state.redact ? state.redact(text) : text),
     })
-    .addHelpText('after', CONFIG_HELP);
+    .addHelpText('after', helpFooter('photobatch'));
 
   program
     .command('run')
@@ -68,7 +58,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--context-from-metadata', "send the photo's own keywords, caption, event, place names and tagged people as context (never GPS)")
     .option('--deliver <dir>', 'write a copy of each photo with the results embedded (XMP + IPTC), mirroring the input folders; RAW/HEIC get a copy plus an XMP sidecar')
     .option('--schema <file.json>', 'JSON Schema for structured output; the parsed object goes into output')
-    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo: xmp, json or txt (repeatable)').choices(SIDECAR_KINDS).argParser(collectChoice(SIDECAR_KINDS)).default([]))
+    .addOption(new Option('--sidecar <kind>', 'write a sidecar per photo (repeatable)').choices(SIDECAR_KINDS).argParser(collectChoice(SIDECAR_KINDS)))
     .option('--overwrite', 'replace sidecar fields (and .txt files) written by hand; by default they are kept')
     .option('--sidecar-in-place', 'write sidecars beside the originals (what Lightroom and darktable read)')
     .addOption(new Option('--sidecar-naming <style>', 'auto follows the sidecar already beside the photo, else IMG_1.xmp; lightroom: IMG_1.xmp; darktable: IMG_1.CR2.xmp').choices(['auto', 'lightroom', 'darktable', 'default']).default('auto'))
@@ -96,7 +86,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--no-progress', 'no progress bar')
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
-    .addHelpText('after', CONFIG_HELP);
+    .addHelpText('after', helpFooter('run'));
   addEndpointOptions(program.commands.at(-1)!)
     .action(async (inputs: string[], flags: Record<string, unknown>) => {
       const { runCommand } = await import('./commands/run.js');
@@ -130,7 +120,8 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--json', 'print compare.json on stdout')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .option('--api-key <key>', 'API key (prefer OPENROUTER_API_KEY)')
-    .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)');
+    .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addHelpText('after', helpFooter('compare'));
   addEndpointOptions(compare, { tiers: false }).action(async (inputs: string[], flags: Record<string, unknown>) => {
     const { compareCommand } = await import('./commands/compare.js');
     state.exitCode = await compareCommand(inputs, flags, io);
@@ -143,9 +134,22 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--json', 'print the report as one JSON document on stdout')
     .option('--html <file>', 'also write one contact sheet of every folder (e.g. the shards of a job)')
     .option('--csv <file>', 'also write one cost CSV of every folder')
+    .addHelpText('after', helpFooter('report'))
     .action(async (dirs: string[], flags: { json?: boolean; html?: string; csv?: string }) => {
       const { reportCommand } = await import('./commands/report.js');
       state.exitCode = await reportCommand(dirs, flags, io);
+    });
+
+  program
+    .command('results')
+    .description('Print the current result of each photo (a later run replaces an earlier one): file, status, answer')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl (several are merged)')
+    .option('--failed', 'only photos whose current result is a failure')
+    .option('--json', 'print the current records as JSON lines, like results.jsonl')
+    .addHelpText('after', helpFooter('results'))
+    .action(async (dirs: string[], flags: { failed?: boolean; json?: boolean }) => {
+      const { resultsCommand } = await import('./commands/results.js');
+      state.exitCode = await resultsCommand(dirs, flags, io);
     });
 
   program
@@ -157,6 +161,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--fix', 'trim titles, descriptions and keyword lists to the limits; leave out photos that cannot be fixed')
     .option('--force', 'replace the -o file if it exists')
     .option('-q, --quiet', 'no summary on stderr')
+    .addHelpText('after', helpFooter('export'))
     .action(async (dirs: string[], flags: Record<string, unknown>) => {
       const { exportCommand } = await import('./commands/export.js');
       state.exitCode = await exportCommand(dirs, flags, io);
@@ -169,6 +174,7 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--json', 'print the list as one JSON array on stdout')
     .option('--refresh', 'fetch current prices even when the cached ones are fresh')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
+    .addHelpText('after', helpFooter('models'))
     .action(async (flags: { search?: string; json?: boolean; refresh?: boolean; baseUrl?: string }) => {
       const { modelsCommand } = await import('./commands/models.js');
       state.exitCode = await modelsCommand(flags, io);
@@ -181,11 +187,12 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
     .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
     .option('--base-url <url>', 'API base URL (default: $OPENROUTER_BASE_URL)')
     .addOption(new Option('--server <kind>', 'what --base-url is (default: detected)').choices(['openrouter', 'ollama', 'lmstudio', 'vllm', 'llamacpp', 'litellm', 'generic']))
-    .addHelpText('after', CONFIG_HELP)
+    .addHelpText('after', helpFooter('doctor'))
     .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string; server?: import('../core/endpoints/kind.js').ServerKind }) => {
       const { doctorCommand } = await import('./commands/doctor.js');
       state.exitCode = await doctorCommand(flags, io);
     });
 
+  showDefaultsAsTyped(program);
   return program;
 }

@@ -13,6 +13,31 @@ export interface RunProgress {
   stop(): void;
 }
 
+/** Counts of finished photos and the spend so far, shared by the bar and the plain progress lines. */
+export class ProgressTally {
+  ok = 0;
+  failed = 0;
+  skipped = 0;
+  spent = 0;
+  get done(): number {
+    return this.ok + this.failed + this.skipped;
+  }
+  /** Counts a finished or skipped photo; false for any other event. */
+  count(event: BatchEvent): boolean {
+    if (event.type === 'record') {
+      if (event.record.status === 'ok') this.ok++;
+      else this.failed++;
+      this.spent += event.record.usage?.cost_usd ?? 0;
+      return true;
+    }
+    if (event.type === 'skipped') {
+      this.skipped++;
+      return true;
+    }
+    return false;
+  }
+}
+
 /** A cli-progress bar on stderr: done/total, ok/failed, spend so far, ETA, and what it is waiting for. */
 export async function createRunProgress(io: CliIO, total: number, maxConcurrency: number): Promise<RunProgress> {
   const { SingleBar } = (await import('cli-progress')).default;
@@ -28,10 +53,7 @@ export async function createRunProgress(io: CliIO, total: number, maxConcurrency
     },
     { barCompleteChar: '█', barIncompleteChar: '░', format: '' },
   );
-  let ok = 0;
-  let failed = 0;
-  let skipped = 0;
-  let spent = 0;
+  const t = new ProgressTally();
   let status = '';
   // A wait (rate limit or credits) is shown with its resume time and a countdown, never as a silent hang.
   let wait: { label: string; until?: number; giveUp?: boolean } | undefined;
@@ -42,20 +64,16 @@ export async function createRunProgress(io: CliIO, total: number, maxConcurrency
     if (left <= 0) return '';
     return `${wait.label}, ${wait.giveUp ? 'giving up' : 'resuming'} at ${timeOfDay(wait.until)} (in ${waitText(left)})`;
   };
-  bar.start(total, 0, { ok, failed, skipped, spend: usd(0, 4), status });
-  const update = () => bar.update(ok + failed + skipped, { ok, failed, skipped, spend: usd(spent, 4), status: waitStatus() });
+  bar.start(total, 0, { ok: 0, failed: 0, skipped: 0, spend: usd(0, 4), status });
+  const update = () => bar.update(t.done, { ok: t.ok, failed: t.failed, skipped: t.skipped, spend: usd(t.spent, 4), status: waitStatus() });
   const ticker = setInterval(() => {
     if (wait) update();
   }, 1000);
   ticker.unref();
   return {
     onEvent(event) {
-      if (event.type === 'record') {
-        if (event.record.status === 'ok') ok++;
-        else failed++;
-        spent += event.record.usage?.cost_usd ?? 0;
-      } else if (event.type === 'skipped') {
-        skipped++;
+      if (t.count(event)) {
+        // counted
       } else if (event.type === 'stopping') {
         status = `stopping: ${event.reason}`;
       } else if (event.type === 'sender') {

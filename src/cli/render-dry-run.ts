@@ -7,7 +7,7 @@ import { terminalSafeLine } from './terminal-text.js';
 export function renderDryRun(
   e: DryRunEstimate,
   prices: { source: string; date: string },
-  opts: { maxTokens: number; concurrency: number },
+  opts: { maxTokens: number; concurrency: number; json?: boolean },
   color: boolean,
 ): string {
   const s = style(color);
@@ -33,5 +33,6 @@ export function renderDryRun(
   lines.push(s.dim(`Prices: ${prices.source === 'snapshot' ? `bundled snapshot of ${prices.date}` : `${prices.source}, ${prices.date}`}; OpenRouter bills what the provider reports, so this is an estimate.`));
   for (const p of e.photos.filter((x) => x.error).slice(0, 10)) lines.push(s.red(`  ${terminalSafeLine(`${p.file}: ${p.error!.message}`)}`));
   if (e.unreadable > 10) lines.push(s.red(`  … and ${e.unreadable - 10} more unreadable`));
+  if (!opts.json) lines.push(s.dim('stdout: the expected cost in USD, for scripts (est=$(photobatch run … --dry-run -q)); --json gives every photo'));
   return lines.join('\n') + '\n';
 }

@@ -5,7 +5,13 @@ import { style } from './io.js';
 import { terminalSafe, terminalSafeLine } from './terminal-text.js';
 
 /** The human summary of a run, for stderr. */
-export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFile' | 'stopped'>, outDirShown: string, color: boolean): string {
+export function renderRunSummary(
+  result: Pick<BatchResult, 'report' | 'reportFile' | 'stopped'>,
+  outDirShown: string,
+  color: boolean,
+  /** report.html was written: the contact sheet is where a photographer looks first. */
+  files: { contactSheet?: boolean } = {},
+): string {
   const s = style(color);
   const r = result.report;
   const lines: string[] = [];
@@ -20,9 +26,10 @@ export function renderRunSummary(result: Pick<BatchResult, 'report' | 'reportFil
   lines.push(...renderCostLines(r));
   if (Object.keys(r.failures_by_kind).length > 0) {
     const kinds = Object.entries(r.failures_by_kind).map(([k, n]) => `${terminalSafeLine(k)} ${n}`).join(', ');
-    lines.push(`Failures: ${kinds}  (each one's message is in results.jsonl: jq 'select(.status=="failed")')`);
+    lines.push(terminalSafeLine(`Failures: ${kinds}  (each one's message: photobatch results ${outDirShown} --failed)`));
   }
-  lines.push(s.dim(terminalSafeLine(`Results: ${outDirShown}/results.jsonl · report: ${outDirShown}/cost-report.json, cost-report.csv`)));
+  const sheet = files.contactSheet ? ` · contact sheet: ${outDirShown}/report.html` : '';
+  lines.push(s.dim(terminalSafeLine(`Results: ${outDirShown}/results.jsonl (photobatch results ${outDirShown})${sheet} · bill: ${outDirShown}/cost-report.json, cost-report.csv`)));
   if (result.stopped && result.stopped.reason !== 'interrupted') lines.push(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`));
   if (result.stopped?.reason === 'interrupted') lines.push(s.yellow('Interrupted: finished results are saved. Re-run the same command to continue.'));
   return lines.join('\n') + '\n';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parsePositiveNumber } from '../core/config.js';
 import { parseDuration } from './run-options.js';
+import { helpFooter } from './help.js';
 import type { CliIO } from './io.js';
 
 /** Long enough for a tethering tool's write to finish, short enough for a photobooth guest. */
@@ -26,9 +27,9 @@ export function addWatchCommand(program: Command, io: CliIO, state: { exitCode: 
     .option('--poll [interval]', 'poll instead of file system events (network shares; default on for NFS/SMB/FUSE); interval e.g. 500ms, 2s')
     .option('--refresh <seconds>', 'how often the live report.html reloads in the browser', String(DEFAULT_REFRESH_SECONDS))
     .addHelpText('after', `
-Ends on Ctrl-C or SIGTERM: photos in flight finish, reports are written, exit 0 (3 if some photos failed);
-a second Ctrl-C aborts them (130). --max-cost caps everything billed into --out (exit 4 when reached).
-Names still being written (*.tmp, *.part, *.download, *.crdownload, ~*, dot files) wait until renamed.`)
+Names still being written (*.tmp, *.part, *.download, *.crdownload, ~*, dot files) wait until renamed.
+--max-cost caps everything billed into --out; report.html reloads itself (the live gallery).
+${helpFooter('watch')}`)
     .action(async (folder: string, flags: Record<string, unknown>) => {
       const { watchCommand } = await import('./commands/watch.js');
       state.exitCode = await watchCommand(folder, flags, io);

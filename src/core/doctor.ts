@@ -18,7 +18,7 @@ import type { ServerInfo } from './endpoints/kind.js';
 import { CACHE_FILE, CACHE_TTL_MS, defaultCacheDir, loadPrices } from './pricing/prices.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
-export type CheckName = 'version' | 'node' | 'dotenv' | 'server' | 'key_source' | 'key' | 'prices' | 'images';
+export type CheckName = 'version' | 'node' | 'dotenv' | 'config' | 'server' | 'key_source' | 'key' | 'prices' | 'images' | 'perl';
 
 export interface DoctorCheck {
   name: CheckName;
@@ -47,6 +47,11 @@ export interface DoctorInput {
   env: Record<string, string | undefined>;
   cacheDir?: string;
   now?: () => number;
+  /**
+   * Finds the Perl that ExifTool (and so `--sidecar xmp`) runs on: its version, `bundled` where
+   * exiftool-vendored ships its own (Windows), or undefined when there is none. Not asked: no check.
+   */
+  findPerl?: () => Promise<string | 'bundled' | undefined>;
   /** The detected server; anything but OpenRouter needs no key and has no /key to ask. */
   server?: ServerInfo;
 }
@@ -70,6 +75,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   add(input.dotenv.exists
     ? { name: 'dotenv', status: 'ok', message: `.env found at ${input.dotenv.file}${input.dotenv.hasKey ? ' (with OPENROUTER_API_KEY)' : ''}`, data: { ...input.dotenv } }
     : { name: 'dotenv', status: input.config.apiKey ? 'ok' : 'warn', message: `no .env at ${input.dotenv.file}${input.config.apiKey ? ' (not needed: the key comes from elsewhere)' : ''}`, data: { ...input.dotenv } });
+
+  add(configCheck(input.config));
 
   const key = input.config.apiKey;
   const source = input.config.sources.apiKey;
@@ -106,12 +113,40 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
 
   add(await pricesCheck(input));
   add(await imagesCheck());
+  if (input.findPerl) add(perlCheck(await input.findPerl()));
   return { ok: checks.every((c) => c.status !== 'fail'), checks, ...(problem ? { problem } : {}) };
 }
 
 const SOURCE_TEXT: Record<ResolvedConfig['sources']['apiKey'], string> = {
   flag: '--api-key', env: 'the environment (OPENROUTER_API_KEY)', dotenv: '.env', default: 'nowhere',
 };
+
+const ORIGIN_TEXT: Record<ResolvedConfig['sources']['apiKey'], string> = {
+  flag: 'flag', env: 'environment', dotenv: '.env', default: 'default',
+};
+
+/** Each setting with where it came from, so a stray OPENROUTER_BASE_URL in the shell is seen at once. */
+function configCheck(config: ResolvedConfig): DoctorCheck {
+  const o = (k: keyof ResolvedConfig['sources']) => ORIGIN_TEXT[config.sources[k]];
+  return {
+    name: 'config',
+    status: 'ok',
+    message: `base URL ${config.baseURL} (${o('baseURL')}) · model ${config.model} (${o('model')}) · max edge ${config.maxEdge} px (${o('maxEdge')})`,
+    data: {
+      base_url: { value: config.baseURL, source: config.sources.baseURL },
+      model: { value: config.model, source: config.sources.model },
+      max_edge: { value: config.maxEdge, source: config.sources.maxEdge },
+    },
+  };
+}
+
+/** ExifTool is a Perl program: without Perl, --sidecar xmp cannot write (everything else works). */
+function perlCheck(perl: string | 'bundled' | undefined): DoctorCheck {
+  if (perl === undefined) {
+    return { name: 'perl', status: 'warn', message: 'no perl on PATH: --sidecar xmp needs it for ExifTool (install perl, e.g. apt-get install perl); other sidecars and runs work', data: { found: false } };
+  }
+  return { name: 'perl', status: 'ok', message: perl === 'bundled' ? 'Perl bundled with ExifTool: --sidecar xmp can write' : `perl ${perl}: --sidecar xmp can write (ExifTool)`, data: { found: true, version: perl } };
+}
 
 async function checkKeyInfo(client: Pick<OpenRouterClient, 'getKey'>, baseURL: string): Promise<[DoctorCheck, DoctorProblem?]> {
   let info: KeyInfo;

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { vipsShared } from './images/vips-gate.js';
 
 export interface TemplateVars {
   /** Base name of the photo, e.g. `IMG_0001.CR2`. */
@@ -63,8 +64,7 @@ export async function readTemplateVars(photo: { path: string; file: string }, bu
   let basics = bytes ? parseExifBasics(bytes) : {};
   if (!bytes || !isJpegOrTiff(bytes)) {
     // HEIC, PNG and WebP keep EXIF in containers we do not walk: let libvips find it.
-    const exif = await sharp(buffer ?? photo.path)
-      .metadata()
+    const exif = await vipsShared(() => sharp(buffer ?? photo.path).metadata())
       .then((m) => m.exif)
       .catch(() => undefined);
     if (exif) basics = parseExifBasics(exif);

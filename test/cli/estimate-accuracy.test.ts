@@ -106,10 +106,10 @@ describe('dry-run estimate against the billed total', () => {
     const results = (await readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     for (const p of estimate.photos) {
       const r = results.find((x) => x.file === p.file);
-      expect({ file: p.file, width: r.sent.width, height: r.sent.height }).toEqual({ file: p.file, width: p.sentWidth, height: p.sentHeight });
+      expect({ file: p.file, width: r.sent.width, height: r.sent.height }).toEqual({ file: p.file, width: p.sent_width, height: p.sent_height });
     }
-    const error = Math.abs(estimate.totals.expectedUsd - billed) / billed;
-    expect(error, `estimate ${estimate.totals.expectedUsd} vs billed ${billed}`).toBeLessThanOrEqual(TOLERANCE);
+    const error = Math.abs(estimate.totals.expected_usd - billed) / billed;
+    expect(error, `estimate ${estimate.totals.expected_usd} vs billed ${billed}`).toBeLessThanOrEqual(TOLERANCE);
   });
 });
 
@@ -197,13 +197,13 @@ describe('dry-run estimate against the bill with reasoning and billed refusals',
     expect(refusals.length).toBeGreaterThan(0);
     const report = JSON.parse(await readFile(path.join(out, 'cost-report.json'), 'utf8'));
     expect(report.cost_usd.billed).toBeCloseTo(billed, 12);
-    const error = (billed - estimate.totals.expectedUsd) / estimate.totals.expectedUsd;
-    const coldError = (billed - cold.totals.expectedUsd) / cold.totals.expectedUsd;
+    const error = (billed - estimate.totals.expected_usd) / estimate.totals.expected_usd;
+    const coldError = (billed - cold.totals.expected_usd) / cold.totals.expected_usd;
     measured.push(
-      `${model} ${flags.join(' ')}: estimate ${estimate.totals.expectedUsd.toFixed(6)} billed ${billed.toFixed(6)} (bill ${(error * 100).toFixed(2)}% vs estimate; ` +
+      `${model} ${flags.join(' ')}: estimate ${estimate.totals.expected_usd.toFixed(6)} billed ${billed.toFixed(6)} (bill ${(error * 100).toFixed(2)}% vs estimate; ` +
       `without history ${(coldError * 100).toFixed(1)}%)`,
     );
-    expect(Math.abs(error), `estimate ${estimate.totals.expectedUsd} vs billed ${billed}`).toBeLessThanOrEqual(TOLERANCE);
+    expect(Math.abs(error), `estimate ${estimate.totals.expected_usd} vs billed ${billed}`).toBeLessThanOrEqual(TOLERANCE);
     // The run's own estimate (cost-report.json) holds the same promise.
     expect(Math.abs(report.cost_usd.billed - report.cost_usd.estimated) / report.cost_usd.estimated).toBeLessThanOrEqual(TOLERANCE);
   });

@@ -115,7 +115,7 @@ describe('--tier flex and :floor', () => {
     const photos = await makePhotoFolder(3);
     await runCli(['models', '--refresh'], { env: env() });
     const dry = JSON.parse((await runCli(['run', photos, '-m', MODEL, '--dry-run', '--max-tokens', '100', '--json'], { env: env() })).stdout);
-    const standardWorstPerPhoto = dry.totals.worstUsd / 3;
+    const standardWorstPerPhoto = dry.totals.worst_usd / 3;
     // Enough for one photo at the flex worst case, not at the standard one: nothing may start.
     const cap = (standardWorstPerPhoto * 0.75).toFixed(8);
     const run = await runCli(['run', photos, '-o', out, '-m', MODEL, '--tier', 'flex', '--max-tokens', '100', '--max-cost', cap, '--no-progress'], { env: env() });
@@ -139,8 +139,8 @@ describe('--tier flex and :floor', () => {
     await runCli(['models', '--refresh'], { env: env() });
     const dry = await runCli(['run', photos, '-m', `${MODEL}:floor`, '--dry-run', '--json'], { env: env() });
     const est = JSON.parse(dry.stdout);
-    expect(est.totals.expectedUsd).toBeGreaterThan(0);
-    expect(est.tiers.flex_usd).toBeCloseTo(est.totals.expectedUsd / 2, 12);
+    expect(est.totals.expected_usd).toBeGreaterThan(0);
+    expect(est.tiers.flex_usd).toBeCloseTo(est.totals.expected_usd / 2, 12);
     const run = await runCli(['run', photos, '-o', out, '-m', `${MODEL}:floor`, '--max-cost', '1', '--no-progress'], { env: env() });
     expect(run.code, run.stderr).toBe(0);
     expect(server.chatRequests().map((r) => [r.body.model, r.body.service_tier])).toEqual([[`${MODEL}:floor`, undefined], [`${MODEL}:floor`, undefined]]);

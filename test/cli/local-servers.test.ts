@@ -148,7 +148,7 @@ describe('local and proxy servers, no key', () => {
     const prices = ['--price-in', '100', '--price-out', '400', '--max-tokens', '50'];
     // What one photo may cost at worst, and what the probe really costs on this proxy.
     const dry = JSON.parse((await runCli(['run', photos, '-m', 'gpt-4o-mini', '--dry-run', '--json', ...prices], { env: { OPENROUTER_BASE_URL: 'http://127.0.0.1:1/v1' } })).stdout);
-    const worst = dry.totals.worstUsd / 3;
+    const worst = dry.totals.worst_usd / 3;
     const first = await startFakeLiteLlm({ pricePerMillion: { in: 100, out: 400 } });
     server = first;
     await runCli(['run', photos, '-o', await tempDir(), '-m', 'gpt-4o-mini', '--no-progress', ...prices, '--max-cost', '0.0000001'], { env: env() });
@@ -171,7 +171,7 @@ describe('local and proxy servers, no key', () => {
     const many = await makePhotoFolder(8);
     const dry = await runCli(['run', many, '-m', 'qwen2.5vl:7b', '--dry-run', '--price-in', '100', '--price-out', '400', '--json'], { env: env() });
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout).totals.expectedUsd).toBeGreaterThan(0);
+    expect(JSON.parse(dry.stdout).totals.expected_usd).toBeGreaterThan(0);
 
     const noPrice = await runCli(['run', many, '-o', out, '-m', 'qwen2.5vl:7b', '--max-cost', '0.1', '--no-progress'], { env: env() });
     expect(noPrice.code).toBe(2);

@@ -151,10 +151,23 @@ describe('photobatch doctor', () => {
     expect(run.stderr).toMatch(/^✓ key valid: limit \$10\.00, \$7\.50 left \(resets monthly\) · spent \$0\.12 today, \$3\.40 this month · paid account$/m);
     expect(run.stderr).toMatch(/^! no price cache yet: estimates use the bundled list of \d{4}-\d\d-\d\d/m);
     expect(run.stderr).toMatch(/sharp \d+\.\d+\.\d+ \(libvips [\d.]+\) reads jpeg, png/);
+    expect(run.stderr).toContain(`✓ base URL ${server.url} (environment) · model google/gemini-2.5-flash (default) · max edge 2048 px (default)\n`);
+    expect(run.stderr).toMatch(/^✓ perl [\d.]+: --sidecar xmp can write/m);
     expect(run.stderr).not.toMatch(/\u001b\[/);
     expect(run.stderr + run.stdout).not.toContain(KEY);
     // OpenRouter's own label shows the key's last characters; it is never repeated.
     expect(run.stderr).not.toContain('...b12');
+  });
+
+  it('shows a flag over the environment for the model and edge, and warns when no perl is on PATH for XMP', async () => {
+    server = await startFakeOpenRouter({ validKey: KEY, key: keyData });
+    const emptyPath = await tempDir('photobatch-nopath-');
+    const run = await runCli(['doctor', '--base-url', server.url], {
+      env: { OPENROUTER_API_KEY: KEY, AI_MODEL: 'anthropic/claude-sonnet-4.5', MAX_IMAGE_SIZE: '1024', PATH: emptyPath, XDG_CACHE_HOME: await tempDir('photobatch-xdg-') },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`✓ base URL ${server.url} (flag) · model anthropic/claude-sonnet-4.5 (environment) · max edge 1024 px (environment)\n`);
+    expect(run.stderr).toMatch(/^! no perl on PATH: --sidecar xmp needs it for ExifTool/m);
   });
 
   it('--json: one document on stdout with every check, and no key in it', async () => {
@@ -166,8 +179,14 @@ describe('photobatch doctor', () => {
     expect(run.stderr).toBe('');
     const doc = JSON.parse(run.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'server', 'key_source', 'key', 'prices', 'images']);
+    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(['version', 'node', 'dotenv', 'config', 'server', 'key_source', 'key', 'prices', 'images', 'perl']);
     const byName = Object.fromEntries(doc.checks.map((c: { name: string }) => [c.name, c]));
+    // Where each setting came from: the base URL from .env, the rest defaults.
+    expect(byName.config.data).toEqual({
+      base_url: { value: server.url, source: 'dotenv' },
+      model: { value: 'google/gemini-2.5-flash', source: 'default' },
+      max_edge: { value: 2048, source: 'default' },
+    });
     expect(byName.key_source.data).toEqual({ source: 'dotenv', redacted: 'sk-or-v1-ab1…' });
     expect(byName.key).toMatchObject({ status: 'warn', data: { valid: true, limit: 10, limit_remaining: 7.5, usage_daily: 0.12, usage_monthly: 3.4, is_free_tier: true } });
     expect(byName.dotenv.data.exists).toBe(true);

@@ -223,7 +223,8 @@ describe('--dry-run', () => {
       env: { OPENROUTER_BASE_URL: 'http://127.0.0.1:9/api/v1' },
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('');
+    // stdout is the data: the expected cost as one number, so est=$(photobatch run … --dry-run) works.
+    expect(run.stdout).toMatch(/^\d+(\.\d+)?\n$/);
     expect(run.stderr).toMatch(/4 photos found/);
     expect(run.stderr).toMatch(/Expected cost \$/);
     expect(run.stderr).toMatch(/snapshot/);
@@ -232,9 +233,12 @@ describe('--dry-run', () => {
     const doc = JSON.parse(json.stdout);
     expect(doc.photos).toHaveLength(4);
     // 3000×2000 for Claude is sized to what it can see: 1568 tokens at most.
-    expect(doc.photos[0].imageTokens).toBeLessThanOrEqual(1568);
-    expect(doc.totals.expectedUsd).toBeGreaterThan(0);
-    expect(doc.totals.worstUsd).toBeGreaterThan(doc.totals.expectedUsd);
+    expect(doc.photos[0].image_tokens).toBeLessThanOrEqual(1568);
+    expect(doc.totals.expected_usd).toBeGreaterThan(0);
+    expect(doc.totals.worst_usd).toBeGreaterThan(doc.totals.expected_usd);
+    // The plain number is the document's expected total, and the keys are snake_case like results.jsonl.
+    expect(Number(run.stdout)).toBeCloseTo(doc.totals.expected_usd, 6);
+    expect(JSON.stringify(doc)).not.toMatch(/"[a-z]+[A-Z]\w*":/);
   });
 });
 

@@ -4,6 +4,7 @@ import { resolveConfig } from '../../core/config.js';
 import type { DoctorCheck, DoctorReport } from '../../core/doctor.js';
 import { ConfigError, RunStoppedError } from '../../core/errors.js';
 import { readDotenv } from '../env-file.js';
+import { findPerl } from '../find-perl.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { VERSION } from '../version.js';
@@ -49,6 +50,7 @@ export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<numb
       nodeVersion: process.versions.node,
       dotenv: { file: dotenvFile, exists: existsSync(dotenvFile), hasKey: Boolean(dotenv.OPENROUTER_API_KEY?.trim()) },
       env: io.env,
+      findPerl: () => findPerl(io.env),
       server,
     });
   } finally {

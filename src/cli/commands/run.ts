@@ -8,6 +8,7 @@ import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
+import { dryRunStdout } from '../dry-run-output.js';
 import { pathTemplateVars } from '../../core/template.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
 import { formatShard, selectShard } from '../../core/shard.js';
@@ -70,13 +71,14 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const { flexRatio, mayServeFlex } = await import('../../core/tiers/flex.js');
     const ratio = mayServeFlex(opts.config.model, opts.endpoint.tier.tier) ? flexRatio(opts.config.model.replace(/:floor$/i, '')) : null;
     const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
-    if (opts.json) io.stdout.write(escapeJsonControls(JSON.stringify({ ...estimate, tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, null, 2)) + '\n');
+    // The breakdown first, the data last: on a terminal the number ends the output, under its explanation.
     if (!opts.quiet) {
       if (reasoning.plan.note) io.stderr.write(s.dim(reasoning.plan.note) + '\n');
       io.stderr.write(renderDryRun(estimate, own ? { source: 'your --price-in/--price-out', date: 'now' } : { source: prices.source, date: prices.date }, { ...opts, maxTokens: reasoning.maxTokens }, color));
       const line = tierEstimateLine(opts.config.model, opts.endpoint.tier.tier, estimate.totals.expectedUsd);
       if (line) io.stderr.write(line + '\n');
     }
+    io.stdout.write(dryRunStdout(estimate, { tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, opts.json));
     return ExitCode.ok;
   }
 
@@ -91,6 +93,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
+      // Off a terminal (nohup, CI, a log): a plain line every N photos or 30 s instead of a bar.
+      const lines = !showProgress && !opts.quiet && opts.progress ? (await import('../progress-lines.js')).createProgressLines(io, photos.length) : undefined;
       const warnings: string[] = [];
       // Without a progress bar a long wait still says what it waits for and until when (never a silent hang).
       let announcedUntil = 0;
@@ -116,6 +120,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
           onEvent: (event) => {
             if (event.type === 'record') tierTally.add(event.record);
             progress?.onEvent(event);
+            lines?.onEvent(event);
             if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
               io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
             }
@@ -129,7 +134,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
         if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
         if (!opts.quiet) {
-          io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color));
+          io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color, { contactSheet: opts.contactSheet }));
+          const { summarizeTiers } = await import('../../core/tiers/flex.js');
           const { tierSummaryLine } = await import('../render-tiers.js');
           const tiers = tierSummaryLine(tierTally.summary(), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
@@ -150,6 +156,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         return exitCodeForRun(result);
       } finally {
         progress?.stop();
+        lines?.stop();
         await outputs.close();
       }
     });

@@ -5,6 +5,7 @@ import { ImageError } from '../errors.js';
 import { checkPixelLimit, planHeic } from './heic.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
+import { vipsRetryAlone, vipsShared } from './vips-gate.js';
 
 /** sharp's own default (0x3FFF²): a 20000×14000 JPEG (280 MP) is over it. */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 268_402_689;
@@ -61,11 +62,15 @@ export async function readImageHeader(input: Buffer | string, opts: HeaderOption
       checkPixelLimit(width, height, limitInputPixels);
       return { width, height, format: 'raw', orientation: p.orientation };
     }
+    const read = () => sharp(input, { limitInputPixels }).metadata();
     let meta: Metadata;
     try {
-      meta = await sharp(input, { limitInputPixels }).metadata();
+      meta = await vipsShared(read);
     } catch (err) {
-      throw await toImageError(err, { input, limitInputPixels });
+      // Read again alone, so the message is this file's own (see vips-gate.ts).
+      const again = await vipsRetryAlone(read);
+      if (!again.ok) throw await toImageError(again.error, { input, limitInputPixels });
+      meta = again.value;
     }
     return headerFromMetadata(meta);
   });
@@ -173,7 +178,7 @@ function detailOf(raw: string, input: Buffer | string): string {
 
 async function sizeIgnoringLimit(input: Buffer | string): Promise<{ width: number; height: number } | undefined> {
   try {
-    const meta = await sharp(input, { limitInputPixels: false }).metadata();
+    const meta = await vipsShared(() => sharp(input, { limitInputPixels: false }).metadata());
     return meta.width && meta.height ? { width: meta.width, height: meta.height } : undefined;
   } catch {
     return undefined;

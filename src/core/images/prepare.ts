@@ -1,10 +1,12 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeHeic, planHeic } from './heic.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, headerFromMetadata, toImageError } from './header.js';
+import { ImageError } from '../errors.js';
 import { withOrientation } from './jpeg.js';
 import { stripJpegMetadata } from './jpeg-strip.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
+import { vipsRetryAlone, vipsShared } from './vips-gate.js';
 
 /** Seconds one photo may spend in sharp's pipeline (queue time for a libuv thread excluded). */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -93,65 +95,75 @@ interface Settings {
   thumbnailPx: number | undefined;
 }
 
-/** The sharp pipeline. `sourceFormat` overrides what sharp sees when `input` was made from the original. */
+/**
+ * The sharp pipeline, behind the vips gate: a failure is run once more alone, so its message is its
+ * own and the same broken file reads the same in every run (see vips-gate.ts).
+ * `sourceFormat` overrides what sharp sees when `input` was made from the original.
+ */
 async function compress(input: Buffer | string, sourceFormat: string | undefined, s: Settings): Promise<PreparedPhoto> {
-  const { maxEdge, quality, limitInputPixels, timeoutSeconds } = s;
-  const ctx = { input, limitInputPixels, timeoutSeconds };
-
-  let image: Sharp;
-  let meta: Metadata;
+  const ctx = { input, limitInputPixels: s.limitInputPixels, timeoutSeconds: s.timeoutSeconds };
   try {
-    image = sharp(input, {
-      autoOrient: true,
-      // 'error', not sharp's default 'warning': 'warning' also rejects decodable photos whose only fault
-      // is a libjpeg/libtiff warning (stray bytes before a JPEG marker, GeoTIFF tags), while 'error'
-      // still rejects truncated and corrupt data ("VipsJpeg: premature end of JPEG image"), which
-      // 'truncated'/'none' would let through as half-grey pictures billed like real ones.
-      failOn: 'error',
-      limitInputPixels,
-      pages: 1, // first frame of an animated GIF/WebP or multi-page TIFF (Claude uses only that one)
-    });
-    meta = await image.metadata();
+    return await vipsShared(() => compressOnce(input, sourceFormat, s));
   } catch (err) {
-    // The constructor throws synchronously for an empty buffer.
-    throw await toImageError(err, ctx);
+    if (err instanceof ImageError || err instanceof ProgrammerError) throw err;
+    // A timeout says what it is already; running a 30-second decode again would only double the wait.
+    if (err instanceof Error && /^timeout\b/i.test(err.message)) throw await toImageError(err, ctx);
+    const again = await vipsRetryAlone(() => compressOnce(input, sourceFormat, s));
+    if (again.ok) return again.value;
+    if (again.error instanceof ProgrammerError) throw again.error;
+    throw await toImageError(again.error, ctx);
   }
+}
+
+/** A bad `target` function: the caller's bug, never a photo's fault. */
+class ProgrammerError extends TypeError {}
+
+/** One try of the pipeline; throws sharp's raw error (or an ImageError from the header). */
+async function compressOnce(input: Buffer | string, sourceFormat: string | undefined, s: Settings): Promise<PreparedPhoto> {
+  const { maxEdge, quality, limitInputPixels, timeoutSeconds } = s;
+  const image: Sharp = sharp(input, {
+    autoOrient: true,
+    // 'error', not sharp's default 'warning': 'warning' also rejects decodable photos whose only fault
+    // is a libjpeg/libtiff warning (stray bytes before a JPEG marker, GeoTIFF tags), while 'error'
+    // still rejects truncated and corrupt data ("VipsJpeg: premature end of JPEG image"), which
+    // 'truncated'/'none' would let through as half-grey pictures billed like real ones.
+    failOn: 'error',
+    limitInputPixels,
+    pages: 1, // first frame of an animated GIF/WebP or multi-page TIFF (Claude uses only that one)
+  });
+  const meta: Metadata = await image.metadata();
   const source = headerFromMetadata(meta); // oriented size; a HEVC image sharp was handed undetected fails clearly
 
   const box = s.target ? s.target(source.width, source.height) : { width: maxEdge, height: maxEdge };
   const boxWidth = Math.max(1, Math.min(maxEdge, Math.floor(box.width)));
   const boxHeight = Math.max(1, Math.min(maxEdge, Math.floor(box.height)));
   if (!Number.isFinite(boxWidth) || !Number.isFinite(boxHeight)) {
-    throw new TypeError('Expected `target` to return a finite width and height.');
+    throw new ProgrammerError('Expected `target` to return a finite width and height.');
   }
 
   const asIs = sourceFormat === undefined && typeof input !== 'string' ? await sendAsIs(input, image, meta, boxWidth, boxHeight, s) : undefined;
   if (asIs) return { ...asIs, sourceWidth: source.width, sourceHeight: source.height, format: 'jpeg', sourceFormat: 'jpeg' };
 
-  try {
-    const { data, info } = await image
-      // Width and height let sharp use JPEG/WebP shrink-on-load; the 90° turn of autoOrient runs
-      // after the resize, on the small image.
-      .resize({ width: boxWidth, height: boxHeight, fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' }) // JPEG has no alpha: transparent areas would turn black
-      // sharp's JPEG output defaults do the rest: sRGB (ICC and CMYK converted), every metadata block
-      // stripped (EXIF with GPS, XMP, IPTC, ICC), 4:2:0 chroma, optimised Huffman coding.
-      .jpeg({ quality })
-      .timeout({ seconds: timeoutSeconds })
-      .toBuffer({ resolveWithObject: true });
-    return {
-      data,
-      width: info.width,
-      height: info.height,
-      bytes: data.length,
-      sourceWidth: source.width,
-      sourceHeight: source.height,
-      format: 'jpeg',
-      sourceFormat: sourceFormat ?? source.format,
-    };
-  } catch (err) {
-    throw await toImageError(err, ctx);
-  }
+  const { data, info } = await image
+    // Width and height let sharp use JPEG/WebP shrink-on-load; the 90° turn of autoOrient runs
+    // after the resize, on the small image.
+    .resize({ width: boxWidth, height: boxHeight, fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' }) // JPEG has no alpha: transparent areas would turn black
+    // sharp's JPEG output defaults do the rest: sRGB (ICC and CMYK converted), every metadata block
+    // stripped (EXIF with GPS, XMP, IPTC, ICC), 4:2:0 chroma, optimised Huffman coding.
+    .jpeg({ quality })
+    .timeout({ seconds: timeoutSeconds })
+    .toBuffer({ resolveWithObject: true });
+  return {
+    data,
+    width: info.width,
+    height: info.height,
+    bytes: data.length,
+    sourceWidth: source.width,
+    sourceHeight: source.height,
+    format: 'jpeg',
+    sourceFormat: sourceFormat ?? source.format,
+  };
 }
 
 /** Above this, a JPEG is re-encoded at the asked quality even when it needs nothing else: it is not worth its bytes. */
@@ -176,7 +188,8 @@ async function sendAsIs(
   if (!data || data.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
   const thumbPx = s.thumbnailPx;
   let thumbnail: Buffer | undefined;
-  try {
+  // Errors stay sharp's own: compress() runs the pipeline again alone for a stable message (vips-gate.ts).
+  {
     if (thumbPx !== undefined && Math.max(width, height) > thumbPx) {
       // The validating decode makes the contact-sheet thumbnail too (shrink-on-load still reads every byte).
       thumbnail = await image.clone().resize(thumbPx, thumbPx, { fit: 'inside' }).jpeg({ quality: THUMBNAIL_QUALITY })
@@ -186,8 +199,6 @@ async function sendAsIs(
         .raw().timeout({ seconds: s.timeoutSeconds }).toBuffer();
       if (thumbPx !== undefined) thumbnail = data;
     }
-  } catch (err) {
-    throw await toImageError(err, { input, limitInputPixels: s.limitInputPixels, timeoutSeconds: s.timeoutSeconds });
   }
   return { data, width, height, bytes: data.length, ...(thumbnail ? { thumbnail } : {}) };
 }

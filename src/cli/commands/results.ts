@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { currentResults, outputText } from '../../core/current-results.js';
+import { UsageError } from '../../core/errors.js';
+import { RESULTS_FILE } from '../../core/journal.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CliIO } from '../io.js';
+import { jsonLine, terminalSafeLine } from '../terminal-text.js';
+
+export interface ResultsFlags {
+  failed?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `photobatch results <out>`: the current result per photo (a later run's line replaces an earlier
+ * one; an ok answer is not undone by a later failure, as in report and export), on stdout. Plain: `file<TAB>status<TAB>answer` (the answer as one line; a failure's
+ * `kind: message`). --json: the records themselves, one per line, as in results.jsonl.
+ */
+export async function resultsCommand(dirs: string[], flags: ResultsFlags, io: CliIO): Promise<number> {
+  const resolved = dirs.map((dir) => {
+    const folder = path.resolve(io.cwd, dir);
+    if (!existsSync(path.join(folder, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
+    return folder;
+  });
+  // One photo at a time, in path order: a folder of a million photos never sits in memory.
+  for await (const r of currentResults(resolved)) {
+    if (flags.failed && r.status !== 'failed') continue;
+    // Names and answers are untrusted: escape sequences never reach a terminal (see terminal-text.ts).
+    io.stdout.write((flags.json ? jsonLine(r) : [tsvField(r.file), r.status, terminalSafeLine(outputText(r))].join('\t')) + '\n');
+  }
+  return ExitCode.ok;
+}
+
+/** A file name may hold tabs or line breaks; escaped, each photo stays one TSV row. */
+function tsvField(text: string): string {
+  return terminalSafeLine(text.replace(/[\t\r\n\\]/g, (c) => ({ '\t': '\\t', '\r': '\\r', '\n': '\\n', '\\': '\\\\' })[c]!));
+}
