@@ -203,6 +203,26 @@ describe('photobatch watch', () => {
     expect((await lines(out)).map((l) => l.file).sort()).toEqual(mine.sort());
   });
 
+  it('--poll: the network-share mode (no file system events) takes existing and new photos the same way', async () => {
+    server = await startFakeOpenRouter();
+    const dir = await tempDir('photobatch-hot-');
+    const out = await tempDir('photobatch-out-');
+    await makeJpeg(path.join(dir, 'P_before.jpg'), { seed: 81 });
+    const w = startWatch([dir, '-o', out, '--settle', '0.3', '--poll', '100ms']);
+    await waitFor('the existing photo', async () => (await lines(out)).length === 1);
+    const partial = path.join(dir, 'P_after.jpg.part');
+    await writeFile(partial, (await jpeg(60, 40, 8)).subarray(0, 100));
+    await new Promise((r) => setTimeout(r, 600));
+    await appendFile(partial, (await jpeg(60, 40, 8)).subarray(100));
+    await rename(partial, path.join(dir, 'P_after.jpg'));
+    await waitFor('the new photo, by polling', async () => (await lines(out)).length === 2);
+    w.signal();
+    const run = await w.done;
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/polling: --poll/);
+    expect((await lines(out)).map((l) => [l.file, l.status]).sort()).toEqual([['P_after.jpg', 'ok'], ['P_before.jpg', 'ok']]);
+  });
+
   it('refuses a path that is not a folder, and --dry-run, with a usage error', async () => {
     server = await startFakeOpenRouter();
     const dir = await tempDir('photobatch-hot-');
