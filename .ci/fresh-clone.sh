@@ -67,5 +67,11 @@ if [ "${FRESH_CLONE_RUN_TESTS:-0}" = 1 ]; then
   [ -n "$test_cmd" ] || { echo "fresh-clone: no second line in the set-up block" >&2; exit 1; }
   rm -rf captions
   echo "== fresh clone: $test_cmd"
-  bash -e -o pipefail -c "$test_cmd"
+  if bash -e -o pipefail -c "$test_cmd"; then
+    echo "fresh clone: the tests passed with nothing beside the clone"
+  else
+    rc=$?
+    echo "fresh-clone: the tests failed (exit $rc)" >&2
+    exit "$rc"
+  fi
 fi
