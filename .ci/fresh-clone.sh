@@ -7,7 +7,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 fake_pid=""
-trap '[ -z "$fake_pid" ] || kill "$fake_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'status=$?; [ -z "$fake_pid" ] || kill "$fake_pid" 2>/dev/null; rm -rf "$work"; exit $status' EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -67,5 +67,11 @@ if [ "${FRESH_CLONE_RUN_TESTS:-0}" = 1 ]; then
   [ -n "$test_cmd" ] || { echo "fresh-clone: no second line in the set-up block" >&2; exit 1; }
   rm -rf captions
   echo "== fresh clone: $test_cmd"
-  bash -e -o pipefail -c "$test_cmd"
+  if bash -e -o pipefail -c "$test_cmd"; then
+    echo "fresh clone: the tests passed with nothing beside the clone"
+  else
+    rc=$?
+    echo "fresh-clone: the tests failed (exit $rc)" >&2
+    exit "$rc"
+  fi
 fi

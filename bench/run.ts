@@ -22,8 +22,9 @@ import { b9 } from './benches/b9-latency-limit.js';
 import { b10 } from './benches/b10-heic.js';
 import { b11 } from './benches/b11-auto.js';
 import { b12 } from './benches/b12-scale.js';
+import { b13 } from './benches/b13-watch.js';
 
-const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12];
+const ALL: Bench[] = [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13];
 
 function parseArgs(argv: string[]) {
   let only: number[] | undefined;

@@ -27,6 +27,17 @@ export { familyFor, imageTokens, modelTargetSize } from './core/pricing/image-to
 export { estimatePhoto } from './core/pricing/estimate.js';
 export { loadPrices, loadSnapshot, findPrice } from './core/pricing/prices.js';
 export type { ModelPrice } from './core/pricing/prices.js';
+export { openRun, batchSettings, openPhotoOutputs } from './core/run/prepare-run.js';
+export type { RunHooks, RunSetup } from './core/run/prepare-run.js';
+export type { RunSpec } from './core/run/spec.js';
+export type { PhotoSource } from './core/photo-source.js';
+export { watchFolder } from './core/watch/watch-folder.js';
+export type { WatchFolderOptions, WatchedFolder } from './core/watch/watch-folder.js';
+export { PhotoQueue } from './core/watch/photo-queue.js';
+export { DEFAULT_RETRY_POLICY, retryPolicy } from './core/retry-policy.js';
+export type { RetryPolicy } from './core/retry-policy.js';
+export { historyStats } from './core/history.js';
+export { planPrompt } from './core/presets.js';
 export { openResults, resultsFromRecords } from './core/results-merge.js';
 export type { MergedResults } from './core/results-merge.js';
 export { streamRecords } from './core/results-stream.js';

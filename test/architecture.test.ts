@@ -24,4 +24,32 @@ describe('architecture', () => {
     const text = readFileSync(path.join(REPO_ROOT, 'src/index.ts'), 'utf8');
     expect(text).not.toMatch(/\/cli\//);
   });
+
+  it('no import circles in src (type imports included)', () => {
+    const files = sources(path.join(REPO_ROOT, 'src'));
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const deps: string[] = [];
+      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+        deps.push(path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+      }
+      graph.set(file, deps);
+    }
+    const circles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const visit = (file: string) => {
+      state.set(file, 'open');
+      stack.push(file);
+      for (const dep of graph.get(file) ?? []) {
+        if (!graph.has(dep)) continue;
+        if (state.get(dep) === 'open') circles.push([...stack.slice(stack.indexOf(dep)), dep].map((f) => path.relative(REPO_ROOT, f)).join(' → '));
+        else if (!state.has(dep)) visit(dep);
+      }
+      stack.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) if (!state.has(file)) visit(file);
+    expect(circles).toEqual([]);
+  });
 });

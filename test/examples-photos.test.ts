@@ -41,7 +41,7 @@ describe('examples/photos, the photos the quick start ships', () => {
   });
 
   it('are what the README set-up dry run estimates: every photo readable', async () => {
-    const run = await runCli(['run', 'examples/photos', '--dry-run', '--json']);
+    const run = await runCli(['run', 'examples/photos', '--dry-run', '--json'], { cwd: REPO_ROOT });
     expect(run.code, run.stderr).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.readable).toBe(photos.length);

@@ -43,6 +43,9 @@ const NOT_RUN: Record<string, string> = {
   setup:
     'npm install downloads and builds the whole project and npm test is the suite itself; .ci/run runs the ' +
     'first line exactly as written in a fresh clone with nothing beside it (.ci/fresh-clone.sh), and npm test is CI itself',
+  watch:
+    'watch runs until it is stopped (Ctrl-C or SIGTERM), which a shell block cannot do; test/cli/readme-watch.test.ts runs each ' +
+    'of its commands as written, waits for a result and stops it with a signal',
   'local-servers':
     'talks to Ollama, LM Studio, vLLM and llama.cpp on their fixed localhost ports (11434, 1234, 8000, 8080), which a test ' +
     'cannot bind without colliding with real servers; test/cli/readme-endpoints.test.ts runs each of its commands with ' +

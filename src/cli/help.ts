@@ -4,7 +4,7 @@ import { Help, type Command, type Option } from 'commander';
  * Every command's --help has the same shape: usage, options (defaults shown as values, not as
  * quoted strings), then Settings, Exit codes and an Example. One test renders them all.
  */
-export type CommandName = 'photobatch' | 'run' | 'compare' | 'report' | 'results' | 'export' | 'models' | 'doctor';
+export type CommandName = 'photobatch' | 'run' | 'watch' | 'compare' | 'report' | 'results' | 'export' | 'models' | 'doctor';
 
 const SETTINGS = {
   OPENROUTER_API_KEY: 'your OpenRouter key (https://openrouter.ai/settings/keys); not needed for --dry-run',
@@ -43,6 +43,16 @@ const FOOTERS: Record<CommandName, Footer> = {
       OUTPUT, [130, 'interrupted; finished results are saved'], PIPE,
     ],
     example: 'photobatch run ./event-photos -o ./captions --preset caption,keywords',
+  },
+  watch: {
+    settings: ['OPENROUTER_API_KEY', 'OPENROUTER_BASE_URL', 'AI_MODEL', 'MAX_IMAGE_SIZE'],
+    exitCodes: [
+      [0, 'ended by Ctrl-C or SIGTERM: photos in flight finished, reports written'], BUG,
+      [2, 'usage or config error: not a folder, no key, --out in use'], [3, 'ended by Ctrl-C or SIGTERM, and some photos failed'],
+      [4, 'stopped by itself: --max-cost reached for everything billed into --out, credits, key'],
+      OUTPUT, [130, 'a second Ctrl-C: the photos in flight were aborted'], PIPE,
+    ],
+    example: 'photobatch watch ./hot -o ./event-out --preset caption,keywords',
   },
   compare: {
     settings: ['OPENROUTER_API_KEY', 'OPENROUTER_BASE_URL', 'MAX_IMAGE_SIZE'],

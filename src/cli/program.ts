@@ -3,6 +3,7 @@ import { helpFooter, showDefaultsAsTyped } from './help.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 import { addEndpointOptions } from './endpoint-options.js';
+import { addWatchCommand } from './watch-program.js';
 
 export interface ProgramState {
   exitCode: number;
@@ -91,6 +92,8 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
       const { runCommand } = await import('./commands/run.js');
       state.exitCode = await runCommand(inputs, flags, io);
     });
+
+  addWatchCommand(program, io, state);
 
   const compare = program
     .command('compare')

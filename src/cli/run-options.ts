@@ -2,50 +2,30 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_PROMPT, parseIntInRange, parsePositiveNumber, resolveConfig, type ResolvedConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
-import { parsePresets, planPrompt, type PromptPlan } from '../core/presets.js';
+import { parsePresets, planPrompt } from '../core/presets.js';
 import { readDotenv } from './env-file.js';
 import { parseDeliveryOptions, type DeliveryOptions } from './delivery-options.js';
 import { parseShard } from '../core/shard.js';
 import type { CliIO } from './io.js';
 import { parseReasoningChoice, type ReasoningChoice } from '../core/reasoning.js';
 import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
+import type { RunSpec } from '../core/run/spec.js';
 
-export interface RunOptions {
+/** The run's resolved settings (the core RunSpec) plus what only the command line uses. */
+export interface RunOptions extends RunSpec {
   config: ResolvedConfig;
-  outDir: string;
-  fallbackModels: string[];
-  plan: PromptPlan;
-  maxTokens: number;
-  /** Requests in flight, or with autoConcurrency the ceiling. */
-  concurrency: number;
-  autoConcurrency: boolean;
-  quality: number;
-  retries: number;
-  timeoutMs: number;
-  rpm?: number;
-  maxCostUsd?: number;
-  maxCostPerDayUsd?: number;
-  /** --reasoning (default auto). */
-  reasoning: ReasoningChoice;
-  /** Whether --reasoning was given (then it is part of the job fingerprint). */
-  reasoningExplicit: boolean;
-  /** Whether --max-tokens was given (else reasoning headroom may be added). */
-  maxTokensExplicit: boolean;
-  waitForCreditsMs?: number;
-  /** --wait-lock: how long to queue behind another run on the same --out. */
-  waitLockMs?: number;
-  sidecars: { kinds: ('xmp' | 'json' | 'txt')[]; inPlace: boolean; naming: DeliveryOptions['sidecarNaming']; overwrite: boolean };
   /** --deliver, --vocabulary, keyword counts, --context-from-metadata. */
   delivery: DeliveryOptions;
-  modalities?: string[];
-  contactSheet: boolean;
-  dryRun: boolean;
-  json: boolean;
-  force: boolean;
-  quiet: boolean;
-  progress: boolean;
   /** --server, --price-in/--price-out, --no-vision-check, --tier, --tier-fallback. */
   endpoint: EndpointOptions;
+  dryRun: boolean;
+  /** --reconcile: audit each answer's cost against /generation after the run. */
+  reconcile: boolean;
+  /** -0/--null: paths on stdin are NUL-separated. */
+  nullSeparated: boolean;
+  json: boolean;
+  quiet: boolean;
+  progress: boolean;
   /** --shard: this machine's share of the photos. */
   shard?: import('../core/shard.js').Shard;
 }
@@ -125,6 +105,8 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO): RunO
     delivery,
     contactSheet: flags.contactSheet !== false,
     dryRun: flags.dryRun === true,
+    reconcile: flags.reconcile === true,
+    nullSeparated: flags.null === true,
     json: flags.json === true,
     force: flags.force === true,
     quiet: flags.quiet === true,

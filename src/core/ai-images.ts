@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildAiXmp, embedXmp, type AiProvenance } from './ai-image-xmp.js';
 import { fitFileName } from './safety/file-names.js';
 import type { OutputManifest } from './safety/output-manifest.js';
 
@@ -13,7 +14,7 @@ const EXT: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', '
  * Returns paths relative to outDir.
  */
 export async function saveAiImages(
-  outDir: string, photoFile: string, dataUrls: readonly string[], opts: { manifest?: OutputManifest; photoPath?: string } = {},
+  outDir: string, photoFile: string, dataUrls: readonly string[], opts: { manifest?: OutputManifest; photoPath?: string; provenance?: AiProvenance } = {},
 ): Promise<string[]> {
   const saved: string[] = [];
   const parsed = path.posix.parse(photoFile);
@@ -33,8 +34,15 @@ export async function saveAiImages(
       if (n >= 100) throw new Error(`no free name for the returned image of ${photoFile}`);
     }
     await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, m[2] ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload)));
+    const bytes = m[2] ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload));
+    const packet = opts.provenance ? buildAiXmp(opts.provenance) : undefined;
+    const marked = packet === undefined ? undefined : embedXmp(bytes, packet);
+    await writeFile(abs, marked ?? bytes);
     opts.manifest?.record(abs, opts.photoPath ?? photoFile);
+    if (packet !== undefined && marked === undefined) {
+      await writeFile(`${abs}.xmp`, packet);
+      opts.manifest?.record(`${abs}.xmp`, opts.photoPath ?? photoFile);
+    }
     saved.push(rel);
   }
   return saved;

@@ -33,8 +33,22 @@ export async function writeChunksAtomic(file: string, chunks: Iterable<string> |
   });
 }
 
-async function replaceAtomically(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = path.join(path.dirname(file), fitFileName(path.basename(file), `.${randomBytes(6).toString('hex')}.tmp`));
+/**
+ * A temp name beside `target` (same file system, so the rename is atomic), hidden, with the real
+ * extension last: ExifTool picks the file format from it. fitFileName: a 250-byte photo name plus
+ * the temp suffix must still be a valid file name.
+ */
+export function tempPathFor(target: string): string {
+  const ext = path.extname(target);
+  return path.join(path.dirname(target), fitFileName(`.${path.basename(target)}`, `.${randomBytes(6).toString('hex')}.tmp${ext}`));
+}
+
+/**
+ * The one temp-then-rename: `write` fills (or edits) the temp file, which then replaces `file` in one
+ * step; on any failure the temp file is removed and `file` is left as it was.
+ */
+export async function replaceAtomically(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = tempPathFor(file);
   try {
     await write(tmp);
     await rename(tmp, file);

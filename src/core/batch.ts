@@ -31,9 +31,13 @@ import { acquireOutLock } from './safety/out-lock.js';
 import { OutputManifest, reportReplaceable } from './safety/output-manifest.js';
 import { describeOutputFailure, isOutputFailure, OutputWriteError, StdoutClosedError } from './safety/env-errors.js';
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
+import { pullFrom, type PhotoSource } from './photo-source.js';
+import { runPool } from './pool.js';
+import { retryPolicy, shrunkEdge, type RetryPolicy } from './retry-policy.js';
 
 export interface BatchOptions {
-  photos: readonly PhotoRef[];
+  /** A list, or an async source that keeps yielding photos (a watched folder) until it ends. */
+  photos: PhotoSource;
   outDir: string;
   client: OpenRouterClient;
   model: string;
@@ -51,6 +55,8 @@ export interface BatchOptions {
   /** -c auto: start low and find the level the provider sustains (see openrouter/auto-concurrency.ts). */
   autoConcurrency?: boolean;
   retries: number;
+  /** Retry and second-chance rules (default DEFAULT_RETRY_POLICY); `retries` above sets its retries. */
+  retryPolicy?: RetryPolicy;
   quality: number;
   /** Ceiling for the longest edge; with `maxEdgeExplicit` it is the size itself, not model-aware. */
   maxEdge: number;
@@ -107,6 +113,7 @@ export interface BatchOptions {
 
 export type BatchEvent =
   | { type: 'start'; total: number }
+  | { type: 'taken'; photo: PhotoRef }
   | { type: 'record'; record: ResultRecord }
   | { type: 'skipped'; record: ResultRecord }
   | { type: 'stopping'; reason: BatchStopReason; message: string }
@@ -170,13 +177,14 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     : undefined;
   const requestExtra = opts.reasoning?.field ? { ...jobExtra, reasoning: opts.reasoning.field } : jobExtra;
   const family = familyFor(opts.model);
+  const policy = retryPolicy({ ...opts.retryPolicy, retries: Math.max(0, Math.floor(opts.retries)) });
   const spentBefore = new SpendHistory();
   const journal = await outputStep(opts.outDir, async () => openJournal(opts.outDir, { onPrevious: (r) => spentBefore.add(r) }));
   if (journal.skippedLines > 0) {
     emit({ type: 'warning', message: `${journal.skippedLines} line${journal.skippedLines === 1 ? '' : 's'} of results.jsonl ${journal.skippedLines === 1 ? 'is' : 'are'} not photobatch records (torn or foreign); skipped` });
   }
   // What photobatch created in --out: only those files may be replaced; input photos never.
-  const manifest = opts.manifest ?? new OutputManifest(opts.outDir, opts.photos.map((p) => p.path));
+  const manifest = opts.manifest ?? new OutputManifest(opts.outDir, Array.isArray(opts.photos) ? (opts.photos as readonly PhotoRef[]).map((p) => p.path) : []);
   const records: ResultRecord[] = [];
   const keepRecords = opts.keepRecords ?? true;
   const tally = new ReportTally(opts.model);
@@ -194,7 +202,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
     concurrency: opts.concurrency,
     ...(opts.autoConcurrency ? { autoInitial: Math.min(4, opts.concurrency) } : {}),
-    retries: opts.retries,
+    retries: opts.retries, policy,
     ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
     ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),
     ...(opts.waitForCreditsMs === undefined
@@ -259,13 +267,13 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     expectedOutputTokens: opts.expectedOutputTokens, requestExtra, parse: plan.parse, signal: hard.signal,
     ...(opts.reasoning ? { reasoningTokens: opts.reasoning.expectedTokens } : {}),
     ...(opts.expectedRequestsPerPhoto === undefined ? {} : { expectedRequests: opts.expectedRequestsPerPhoto }),
-    isStopped: () => stopped !== undefined, stop,
+    isStopped: () => stopped !== undefined, stop, policy,
   };
-  /** After the provider refused the image: half the edge (at least 512 px) and a lower quality, once. */
+  /** After the provider refused the image: smaller (by default half the edge, at least 512 px) and a lower quality. */
   const shrinkFor = (photo: PhotoRef) => async (current: PreparedPhoto) => {
-    const edge = Math.max(512, Math.round(Math.max(current.width, current.height) / 2));
+    const edge = shrunkEdge(policy, current);
     try {
-      return await prepLimit(async () => preparePhoto(await readInputFile(photo.path, opts.maxInputBytes), { maxEdge: edge, quality: Math.min(opts.quality, 70), fileName: photo.path }));
+      return await prepLimit(async () => preparePhoto(await readInputFile(photo.path, opts.maxInputBytes), { maxEdge: edge, quality: Math.min(opts.quality, policy.imageRefusal.maxQuality), fileName: photo.path }));
     } catch {
       return undefined;
     }
@@ -395,7 +403,11 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
   /** Sidecars and returned images: their failure is a warning, never a lost answer. */
   const attachFiles = async (record: ResultRecord, photo: PhotoRef, images: readonly string[], fields: import('./sidecars/index.js').SidecarFields) => {
     try {
-      if (images.length > 0) record.images = await saveAiImages(opts.outDir, photo.file, images, { manifest, photoPath: photo.path });
+      if (images.length > 0) {
+        record.images = await saveAiImages(opts.outDir, photo.file, images, {
+          manifest, photoPath: photo.path, provenance: { model: record.model ?? opts.model, date: record.at },
+        });
+      }
     } catch (err) {
       emit({ type: 'warning', message: `${photo.file}: could not save the returned image (${(err as Error).message})` });
     }
@@ -450,17 +462,18 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     await deliverResult(photo, parsed.fields, { model: done.model ?? opts.model, promptHash, costUsd: done.usage?.cost_usd ?? null, date: done.at });
   };
 
-  // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
-  // A fixed pool of workers pulling the next photo, so 10,000 photos do not mean 10,000 queued promises.
-  let next = 0;
-  const worker = async () => {
-    while (next < opts.photos.length) await processPhoto(opts.photos[next++]!);
-  };
-  emit({ type: 'start', total: opts.photos.length });
+  const source = pullFrom(opts.photos);
+  emit({ type: 'start', total: source.known ?? 0 });
   try {
-    // allSettled: an unexpected error in one photo must not close the journal under the others.
-    const workers = Array.from({ length: Math.min(opts.photos.length, Math.max(2, opts.concurrency * 2)) }, worker);
-    const bug = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // 2 × concurrency photos in the pipeline: one being sent and one prepared and waiting, per slot.
+    const bug = await runPool(source, processPhoto, {
+      workers: Math.max(2, opts.concurrency * 2), stopped: () => stopped !== undefined,
+      onTake: (photo) => {
+        // A photo from an endless source was not known at the start: it is an input, never replaced.
+        if (source.known === undefined) manifest.addInput(photo.path);
+        emit({ type: 'taken', photo });
+      },
+    }).then(() => undefined, (err: unknown) => ({ reason: err }));
     await Promise.allSettled(pendingDeliveries);
     if (bug) throw bug.reason;
   } finally {
@@ -480,7 +493,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     const ok = tally.ok;
     stopped = { reason: stopped.reason, message: caps.stopMessage(ok) };
   }
-  const report = tally.finish({ total: opts.photos.length, skipped, elapsedMs: Date.now() - started });
+  const report = tally.finish({ total: source.known ?? source.taken, skipped, elapsedMs: Date.now() - started });
   if (stopped) report.stopped = stopped;
   if (budget) report.budget = roundSpendSummary(budget.summary());
   let reportFile = path.join(opts.outDir, COST_REPORT_FILE);

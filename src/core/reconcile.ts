@@ -3,6 +3,7 @@
  * billing record says (`GET /generation?id=`, openrouter-api.md §7). The inline figure is what the
  * cost report sums, so this is an audit of the report, not something a run needs.
  */
+import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { writeFileAtomic } from './atomic-write.js';
@@ -14,8 +15,8 @@ export const RECONCILE_FILE = 'reconcile.json';
 /** Costs are decimals of a dollar; anything below this is float noise, not a billing difference. */
 export const COST_TOLERANCE_USD = 1e-9;
 /** /generation can 404 for a moment after the answer; clients retry after ~0.5–1 s. */
-export const DEFAULT_RETRY_DELAY_MS = 750;
-export const DEFAULT_RETRIES = 3;
+export const DEFAULT_RETRY_DELAY_MS = DEFAULT_RETRY_POLICY.reconcile.delayMs;
+export const DEFAULT_RETRIES = DEFAULT_RETRY_POLICY.reconcile.retries;
 
 export interface ReconcileOptions {
   client: Pick<OpenRouterClient, 'getGeneration'>;

@@ -11,6 +11,7 @@ import type { ParseResult } from './presets.js';
 import type { SpendCaps } from './spend-caps.js';
 import { buildChatBody } from './request-body.js';
 import { addUsage, hasBilling, zeroUsage } from './openrouter/usage.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
 export interface SendContext {
   sender: Sender;
@@ -30,6 +31,8 @@ export interface SendContext {
   signal: AbortSignal;
   isStopped: () => boolean;
   stop: (reason: StopReason, message: string) => void;
+  /** Second chances: the image-refusal shrink and the re-ask (default DEFAULT_RETRY_POLICY). */
+  policy?: RetryPolicy;
 }
 
 export type SendOutcome =
@@ -51,8 +54,9 @@ export async function sendPhoto(
 ): Promise<SendOutcome> {
   let prepared = first;
   let attempts = 0;
-  let shrunk = false;
-  let reasked = false;
+  const policy = ctx.policy ?? DEFAULT_RETRY_POLICY;
+  let shrinks = 0;
+  let reasks = 0;
   const spent: Usage = zeroUsage();
   let billedModel: string | undefined;
   let lastRaw: string | undefined;
@@ -106,8 +110,8 @@ export async function sendPhoto(
       }
       attempts += err.attempts ?? 1;
       if (err.kind === 'interrupted' && !hasBilling(spent)) return { status: 'not_started' };
-      if (!shrunk && (err.kind === 'too_large' || err.kind === 'invalid_image')) {
-        shrunk = true;
+      if (shrinks < policy.imageRefusal.tries && (err.kind === 'too_large' || err.kind === 'invalid_image')) {
+        shrinks++;
         const smaller = await shrink(prepared);
         if (smaller) {
           prepared = smaller;
@@ -122,8 +126,8 @@ export async function sendPhoto(
     billedModel = result.model;
     const parsed = ctx.parse(result.content);
     if (parsed.ok) return { status: 'ok', result, parsed, usage: spent, attempts, prepared, estimate };
-    if (!reasked) {
-      reasked = true;
+    if (reasks < policy.reaskInvalidOutput) {
+      reasks++;
       lastRaw = result.content;
       continue;
     }

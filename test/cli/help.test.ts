@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import { defaultIO } from '../../src/cli/io.js';
-import { runCli } from '../helpers/run-cli.js';
+import path from 'node:path';
+import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
 
 /** Every command the program has, so a command added later is held to the same shape. */
 const commands = createProgram(defaultIO(), { exitCode: 0 }).commands.map((c) => c.name());
@@ -32,7 +33,8 @@ describe('--help of every command', () => {
     const bad = await runCli(['run', 'x', '--sidecar', 'xml']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Allowed choices are xmp, json, txt/);
-    const good = await runCli(['run', 'examples/photos', '--dry-run', '-q', '--sidecar', 'xmp', '--sidecar', 'txt']);
+    // The repository's examples, from a clean working folder (no .env of the developer's is read).
+    const good = await runCli(['run', path.join(REPO_ROOT, 'examples/photos'), '--dry-run', '-q', '--sidecar', 'xmp', '--sidecar', 'txt']);
     expect(good.code, good.stderr).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExifTool, type Tags } from 'exiftool-vendored';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
+import { imageOutputReply, startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
 import { jsonLines, runCli } from '../helpers/run-cli.js';
 import { makeJpeg, makePhotoFolder, tempDir } from '../helpers/images.js';
 import { photobatchExiftoolArgs } from '../../src/core/sidecars/index.js';
@@ -131,13 +131,7 @@ describe('image-output models', () => {
     const png = (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: '#c00' } }).png().toBuffer();
     const url = `data:image/png;base64,${(await png).toString('base64')}`;
     server = await startFakeOpenRouter({
-      handler: (req) => ({
-        body: {
-          id: `gen-img-${req.n}`, object: 'chat.completion', created: 1, model: 'google/gemini-2.5-flash-image',
-          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Chúc mừng năm mới!', images: [{ type: 'image_url', image_url: { url } }] } }],
-          usage: { prompt_tokens: 1300, completion_tokens: 1290, total_tokens: 2590, cost: 0.039 },
-        },
-      }),
+      handler: (req) => imageOutputReply(req.n, url),
     });
     const dir = await tempDir();
     await makeJpeg(path.join(dir, 'guest 01.jpg'), { seed: 1 });

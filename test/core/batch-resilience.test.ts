@@ -83,8 +83,11 @@ describe('rate limits and credits', () => {
     });
     await client.close();
     expect(result.report.photos.ok).toBe(8);
+    // Requests 4 to 6 may have left the client before the 429 reached it (4 slots) and, on a loaded machine, arrive
+    // late; any later request must wait at the closed gate, so none of them arrives within the 2 s.
     const during = server.chatRequests().filter((r) => r.at > limitedAt + 50 && r.at < limitedAt + 1950);
-    expect(during).toHaveLength(0);
+    expect(during.filter((r) => r.n > 3 + 3)).toHaveLength(0);
+    expect(during.length).toBeLessThanOrEqual(3);
   }, 30_000);
 
   it('a 402 credit stop followed by a top-up resumes by itself under --wait-for-credits', async () => {

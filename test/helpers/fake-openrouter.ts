@@ -198,6 +198,17 @@ export const errorReplies = {
   }),
 };
 
+/** An image-output model's answer (OpenRouter's `message.images`, as for google/gemini-2.5-flash-image): a greeting and one image. */
+export function imageOutputReply(n: number, dataUrl: string): FakeReply {
+  return {
+    body: {
+      id: `gen-img-${n}`, object: 'chat.completion', created: 1, model: 'google/gemini-2.5-flash-image',
+      choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Chúc mừng năm mới!', images: [{ type: 'image_url', image_url: { url: dataUrl } }] } }],
+      usage: { prompt_tokens: 1300, completion_tokens: 1290, total_tokens: 2590, cost: 0.039 },
+    },
+  };
+}
+
 /**
  * Flex capacity refused. OpenRouter does not document this status (openrouter-api.md §15, §17.4); OpenAI's own flex
  * answers 429 "Resource Unavailable" (developers.openai.com/api/docs/guides/flex-processing), here in OpenRouter's

@@ -27,7 +27,7 @@ class Capture extends Writable {
   }
 }
 
-/** Runs the CLI in-process with a clean environment: the developer's real key never leaks into a test. */
+/** Runs the CLI in-process with a clean environment and an empty cwd: the developer's real key or .env never leaks into a test. */
 export async function runCli(
   args: string[],
   opts: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string; signals?: (send: (s: string) => void) => void } = {},
@@ -40,7 +40,8 @@ export async function runCli(
     stderr,
     readStdin: async () => opts.stdin ?? '',
     env: { XDG_CACHE_HOME: TEST_CACHE, ...opts.env },
-    cwd: opts.cwd ?? REPO_ROOT,
+    // An empty folder of its own, never the repository: a developer's .env or photobatch-out must not leak in.
+    cwd: opts.cwd ?? mkdtempSync(path.join(os.tmpdir(), 'photobatch-cwd-')),
     onSignal: (h) => {
       handler = h;
       return () => {

@@ -9,10 +9,9 @@ import { exitCodeForRun, ExitCode } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
 import { dryRunStdout } from '../dry-run-output.js';
-import { redactKey } from '../../core/openrouter/redact.js';
 import { pathTemplateVars } from '../../core/template.js';
+import { describeUnsaved, runWithSignals } from '../run-signals.js';
 import { formatShard, selectShard } from '../../core/shard.js';
-import { StdoutClosedError } from '../../core/safety/env-errors.js';
 import { escapeJsonControls, jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -30,15 +29,13 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     scanInputs(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
-      readStdinPaths: async () => splitPathList(await io.readStdin(), flags.null === true),
+      readStdinPaths: async () => splitPathList(await io.readStdin(), opts.nullSeparated),
       onSkip: (input, reason) => io.stderr.write(s.yellow(`Skipped ${terminalSafeLine(input)}: ${reason}`) + '\n'),
     }),
   );
   // Delivered copies are outputs: a delivery folder inside the input is never read back as photos.
   const deliverDir = opts.delivery.deliverDir;
-  if (deliverDir !== undefined && path.resolve(deliverDir) === path.resolve(opts.outDir)) {
-    throw new UsageError('--deliver needs a folder of its own, not the --out folder (sidecars and reports live there); e.g. --deliver ./delivered');
-  }
+  (await import('../run-setup.js')).checkDeliverDir(opts);
   const found = deliverDir === undefined ? scanned : scanned.filter((p) => !isInside(deliverDir, p.path));
   if (found.length === 0) {
     const exts = [...PHOTO_EXTENSIONS].map((e) => e.slice(1)).join(', ');
@@ -49,14 +46,6 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
 
   const stats = await historyStatsFromFile(path.join(opts.outDir, RESULTS_FILE), opts.config.model);
   const { loadPrices, findPrice } = await import('../../core/pricing/prices.js');
-  const { planReasoning } = await import('../../core/reasoning.js');
-  /** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
-  const reasoningFor = (price: { reasoning?: import('../../core/reasoning.js').ModelReasoning } | undefined, openRouter = true) => {
-    // `reasoning` is OpenRouter's request field; other servers get nothing they might reject.
-    const plan = openRouter ? planReasoning(opts.config.model, opts.reasoning, price?.reasoning) : { on: false, expectedTokens: 0, headroomTokens: 0 };
-    const maxTokens = opts.maxTokens + (opts.maxTokensExplicit ? 0 : plan.headroomTokens);
-    return { plan: plan as import('../../core/reasoning.js').ReasoningPlan, maxTokens };
-  };
   const historyEstimate = {
     ...(stats.avgCompletionTokens === undefined ? {} : { historyOutputTokens: stats.avgCompletionTokens }),
     ...(stats.requestsPerPhoto === undefined ? {} : { historyRequestsPerPhoto: stats.requestsPerPhoto }),
@@ -68,7 +57,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     const { selfPrice } = await import('../../core/endpoints/self-price.js');
     const own = opts.endpoint.priceIn === undefined ? undefined : selfPrice(opts.config.model, opts.endpoint.priceIn, opts.endpoint.priceOut!);
     const dryPrice = own ?? findPrice(prices.models, opts.config.model);
-    const reasoning = reasoningFor(dryPrice);
+    const { reasoningFor } = await import('../run-setup.js');
+    const reasoning = await reasoningFor(opts, dryPrice);
     const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
       estimateDryRun({
         photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: reasoning.maxTokens, maxEdge: opts.config.maxEdge,
@@ -92,55 +82,14 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     return ExitCode.ok;
   }
 
-  const apiKey = opts.config.apiKey;
-  const { openEndpoint, ensureVision } = await import('../../core/endpoints/open-endpoint.js');
-  const endpoint = await openEndpoint({
-    baseURL: opts.config.baseURL, apiKey, timeoutMs: opts.timeoutMs, env: io.env,
-    ...(opts.endpoint.serverKind ? { serverKind: opts.endpoint.serverKind } : {}),
-    ...(opts.endpoint.priceIn === undefined ? {} : { priceIn: opts.endpoint.priceIn, priceOut: opts.endpoint.priceOut! }),
-  });
+  const { openRunEndpoint, batchSettings, openPhotoOutputs } = await import('../run-setup.js');
+  const setup = await openRunEndpoint(opts, io, s);
+  const { endpoint, openRouter, price } = setup;
   const client = endpoint.client;
-  const openRouter = endpoint.server.kind === 'openrouter';
   try {
-    for (const w of endpoint.warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
-    const remaining = endpoint.keyInfo?.limit_remaining;
-    const tierText = opts.endpoint.tier.tier === 'flex' ? ` · tier flex (fallback: ${opts.endpoint.tier.fallback})` : '';
-    info(s.dim(openRouter
-      ? `Key ${redactKey(apiKey)} · model ${opts.config.model}${tierText}` + (typeof remaining === 'number' ? ` · $${remaining.toFixed(2)} left under the key's limit` : '')
-      : `Server: ${endpoint.server.name} at ${endpoint.server.baseURL} · model ${opts.config.model} · ${endpoint.priceLabel}${apiKey ? ` · key ${redactKey(apiKey)}` : ''}`));
-    for (const n of endpoint.notes) info(s.dim(n));
-    if (!openRouter && opts.endpoint.tier.tier === 'flex') io.stderr.write(s.yellow(`Warning: --tier flex is an OpenRouter option; ${endpoint.server.name} ignores it.`) + '\n');
-    // The probe image may be billed (LiteLLM, self-priced): it counts against --max-cost like any request.
-    let probeUsd = 0;
-    if (opts.endpoint.visionCheck) {
-      const verdict = await ensureVision(endpoint, opts.config.model);
-      probeUsd = verdict?.probe?.usage.cost_usd ?? 0;
-      if (verdict) info(s.dim(`Vision: ${opts.config.model} reads images (${verdict.source}${verdict.probe ? `: ${verdict.detail}` : ''})`));
-    }
-    const price = endpoint.priceOf(opts.config.model);
-    const capFlag = opts.maxCostUsd !== undefined ? '--max-cost' : opts.maxCostPerDayUsd !== undefined ? '--max-cost-per-day' : undefined;
-    if (capFlag && (price === undefined || price.prompt === null || price.completion === null)) {
-      throw new UsageError(openRouter
-        ? `${capFlag} needs the price of ${opts.config.model}, which is unknown; pick a model listed by \`photobatch models\` or pass --price-in/--price-out.`
-        : `${capFlag} needs a price, and ${endpoint.server.name} reports none; pass --price-in and --price-out (USD per million tokens).`);
-    }
-    // Said before anything is paid: without a listed price the estimates and the by-photo cost check are blind.
-    if (openRouter && price === undefined && endpoint.prices?.source === 'live') {
-      io.stderr.write(s.yellow(`Warning: ${opts.config.model} is not listed by ${opts.config.baseURL}/models, so its price is unknown: estimates will say "unknown" (the bill still uses what is charged). Check the model id with \`photobatch models\`.`) + '\n');
-    }
-    const reasoning = reasoningFor(price, openRouter);
-    if (reasoning.plan.note) info(s.dim(reasoning.plan.note));
     const classifyHelpers = await import('../../core/time-text.js');
 
-    const { OutputManifest } = await import('../../core/safety/output-manifest.js');
-    const manifest = new OutputManifest(opts.outDir, photos.map((p) => p.path));
-    const sidecars = opts.sidecars.kinds.length === 0
-      ? undefined
-      : (await import('../../core/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
-    const deliverer = deliverDir === undefined
-      ? undefined
-      : (await import('../../core/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
-    const metadataReader = opts.delivery.contextFromMetadata ? (await import('../../core/metadata-context.js')).createMetadataContextReader() : undefined;
+    const outputs = await openPhotoOutputs(opts, photos);
     return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
       const { runBatch } = await import('../../core/batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
@@ -166,25 +115,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       const tierTally = new (await import('../../core/tiers/flex.js')).TierTally(price);
       try {
         const result = await runBatch({
-          photos, outDir: opts.outDir, client, model: opts.config.model, fallbackModels: opts.fallbackModels,
-          prompt: opts.plan, maxTokens: reasoning.maxTokens, jobMaxTokens: opts.maxTokens, contactSheet: opts.contactSheet,
-          reasoning: { ...(reasoning.plan.field ? { field: reasoning.plan.field } : {}), expectedTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0, inJob: opts.reasoningExplicit },
-          ...(opts.maxCostPerDayUsd === undefined ? {} : { maxCostPerDayUsd: Math.max(0, opts.maxCostPerDayUsd - probeUsd) }),
-          ...(stats.requestsPerPhoto === undefined ? {} : { expectedRequestsPerPhoto: stats.requestsPerPhoto }),
-          ...(sidecars ? { sidecars } : {}),
-          ...(deliverer ? { deliverer } : {}),
-          ...(metadataReader ? { metadataContext: (photo: import('../../core/types.js').PhotoRef) => metadataReader.read(photo) } : {}),
-          ...(opts.modalities ? { requestExtra: { modalities: opts.modalities } } : {}), concurrency: opts.concurrency, autoConcurrency: opts.autoConcurrency, retries: opts.retries,
-          quality: opts.quality, maxEdge: opts.config.maxEdge, maxEdgeExplicit: opts.config.maxEdgeExplicit, force: opts.force,
-          ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
-          ...(opts.maxCostUsd === undefined ? {} : { maxCostUsd: Math.max(0, opts.maxCostUsd - probeUsd) }),
-          ...(opts.waitLockMs === undefined ? {} : { lockWaitMs: opts.waitLockMs }),
-          // Credits are polled on OpenRouter's /key, which no other server has.
-          ...(opts.waitForCreditsMs === undefined || !openRouter ? {} : { waitForCreditsMs: opts.waitForCreditsMs }),
-          ...(openRouter && opts.endpoint.tier.tier === 'flex' ? { tier: opts.endpoint.tier } : {}),
-          ...(price === undefined ? {} : { price }),
-          ...(stats.avgCompletionTokens === undefined ? {} : { expectedOutputTokens: stats.avgCompletionTokens }),
-          stopSignal, abortSignal, manifest, keepRecords: flags.reconcile === true,
+          photos, ...batchSettings(opts, setup, stats), ...outputs.batch,
+          stopSignal, abortSignal, keepRecords: opts.reconcile,
           onEvent: (event) => {
             if (event.type === 'record') tierTally.add(event.record);
             progress?.onEvent(event);
@@ -210,8 +142,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         }
         else if (result.stopped && result.stopped.reason !== 'interrupted') io.stderr.write(s.yellow(`Stopped: ${terminalSafe(result.stopped.message)}`) + '\n');
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
-        if (flags.reconcile === true && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
-        if (flags.reconcile === true && openRouter && result.stopped?.reason !== 'interrupted') {
+        if (opts.reconcile && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
+        if (opts.reconcile && openRouter && result.stopped?.reason !== 'interrupted') {
           const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/reconcile.js');
           try {
             const reconciled = await reconcileCosts({ client, records: result.records, signal: abortSignal });
@@ -225,50 +157,12 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       } finally {
         progress?.stop();
         lines?.stop();
-        await sidecars?.close();
-        await deliverer?.close();
-        await metadataReader?.close();
+        await outputs.close();
       }
     });
   } finally {
     await endpoint.close();
   }
-}
-
-/**
- * First Ctrl-C (or SIGTERM, SIGHUP): finish what is in flight. Second: abort it.
- * stdout closed by its reader (EPIPE) is a first stop too, and nothing more is written to it.
- */
-async function runWithSignals(
-  io: CliIO,
-  body: (stop: AbortSignal, abort: AbortSignal, stdoutClosed: () => boolean) => Promise<number>,
-): Promise<number> {
-  const stop = new AbortController();
-  const abort = new AbortController();
-  let closed = false;
-  const unsubscribe = io.onSignal(() => {
-    if (!stop.signal.aborted) stop.abort();
-    else abort.abort();
-  });
-  const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') return;
-    closed = true;
-    if (!stop.signal.aborted) stop.abort(new StdoutClosedError());
-  };
-  io.stdout.on('error', onStdoutError);
-  try {
-    return await body(stop.signal, abort.signal, () => closed);
-  } finally {
-    unsubscribe();
-    io.stdout.off('error', onStdoutError);
-  }
-}
-
-/** Where paid answers went when results.jsonl could not take them; never silently dropped. */
-function describeUnsaved(unsaved: { file?: string; records: unknown[] }): string {
-  const n = unsaved.records.length;
-  if (unsaved.file) return `${n} paid answer${n === 1 ? '' : 's'} could not be added to results.jsonl; saved in ${unsaved.file} (append it to results.jsonl once there is room).`;
-  return `${n} paid answer${n === 1 ? '' : 's'} could not be saved anywhere; here they are, one JSON line each:\n` + unsaved.records.map((r) => jsonLine(r)).join('\n');
 }
 
 async function withSpinner<T>(io: CliIO, enabled: boolean, text: string, work: () => Promise<T>): Promise<T> {

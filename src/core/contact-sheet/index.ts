@@ -29,7 +29,7 @@ async function existingThumbs(outDir: string): Promise<Set<string>> {
  */
 export async function writeContactSheet(
   outDir: string,
-  input: { results: MergedResults; report: CostReport; title?: string; file?: string },
+  input: { results: MergedResults; report: CostReport; title?: string; file?: string; live?: { refreshSeconds: number } },
 ): Promise<string> {
   const file = input.file ?? path.join(outDir, CONTACT_SHEET_FILE);
   const pageDir = path.dirname(path.resolve(file));
@@ -44,6 +44,7 @@ export async function writeContactSheet(
   }
   const chunks = renderContactSheetStream({
     records: cards(), total: input.results.photos, report: input.report,
+    ...(input.live ? { live: input.live } : {}),
     ...(input.title === undefined ? {} : { title: input.title }),
   });
   await writeChunksAtomic(file, chunks);

@@ -11,6 +11,8 @@ export interface ContactSheetInput {
   title?: string;
   /** URL of the photo's thumbnail relative to report.html, or undefined when there is none. */
   thumbnailFor: (r: ResultRecord) => string | undefined;
+  /** A live gallery (photobatch watch): the page reloads itself every `refreshSeconds`. */
+  live?: { refreshSeconds: number };
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -91,6 +93,9 @@ function renderCard(r: ResultRecord, index: number, thumb: string | undefined): 
   if (typeof r.estimated_cost_usd === 'number') meta.push(`<span>est. ${formatUsd(r.estimated_cost_usd)}</span>`);
   if (r.attempts > 1) meta.push(`<span>${r.attempts} attempts</span>`);
   if (typeof r.ms === 'number') meta.push(`<span>${(r.ms / 1000).toFixed(1)} s</span>`);
+  // Images an image-output model returned (a photobooth portrait), saved beside report.html.
+  const ai = (r.images ?? []).filter((rel) => !/^[a-z]+:|^\/|(^|\/)\.\.(\/|$)/i.test(rel))
+    .map((rel) => `<a class="ai" href="${escapeHtml(rel)}"><img src="${escapeHtml(rel)}" alt="AI image for ${escapeHtml(r.file)}" loading="lazy" decoding="async"></a>`).join('');
   const duplicate = r.duplicate_of === undefined ? '' : `<p class="dup" data-s>Same photo as ${escapeHtml(r.duplicate_of)} (not billed again)</p>`;
   const error = r.error
     ? `<div class="err" data-s><b>${escapeHtml(r.error.kind)}${r.error.http_status === null ? '' : ` (HTTP ${escapeHtml(r.error.http_status)})`}</b> ${escapeHtml(r.error.message)}</div>`
@@ -98,7 +103,7 @@ function renderCard(r: ResultRecord, index: number, thumb: string | undefined): 
   return `<article class="card ${failed ? 'failed' : 'ok'}" data-status="${failed ? 'failed' : 'ok'}">
 <div class="thumb">${img}</div>
 <div class="body"><h2 class="name" data-s>${escapeHtml(r.file)}${failed ? ' <span class="badge">failed</span>' : ''}</h2>
-${error}${renderOutput((r as { output?: unknown }).output)}${duplicate}<p class="meta">${meta.join(' · ')}</p></div>
+${error}${ai}${renderOutput((r as { output?: unknown }).output)}${duplicate}<p class="meta">${meta.join(' · ')}</p></div>
 </article>`;
 }
 
@@ -181,7 +186,9 @@ h1{font-size:20px;margin:0}.sub{color:var(--muted);margin:2px 0 12px}
 pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
 .meta{color:var(--muted);font-size:12px;font-variant-numeric:tabular-nums;margin:auto 0 0}
 .err{background:var(--badbg);border-radius:6px;padding:6px 8px;overflow-wrap:anywhere}.err b{color:var(--bad)}
-#none{color:var(--muted);text-align:center;padding:32px 0}`;
+#none{color:var(--muted);text-align:center;padding:32px 0}
+.ai img{display:block;width:100%;height:auto;border-radius:6px}
+.live{color:var(--accent);font-weight:600}`;
 
 // Plain ES2017 so the sheet also works in the phone browsers photographers hand it to.
 const SCRIPT = `(() => {
@@ -190,6 +197,10 @@ const SCRIPT = `(() => {
   const texts = cards.map((c) => Array.from(c.querySelectorAll('[data-s]'), (e) => e.textContent).join(' ').toLowerCase());
   const buttons = Array.from(document.querySelectorAll('[data-show]'));
   let mode = 'all';
+  // A live gallery reloads itself: keep what the viewer typed and picked across reloads.
+  try { q.value = sessionStorage.getItem('pb-q') || ''; mode = sessionStorage.getItem('pb-mode') || 'all'; } catch (e) {}
+  buttons.forEach((x) => x.setAttribute('aria-pressed', String(x.dataset.show === mode)));
+  const save = () => { try { sessionStorage.setItem('pb-q', q.value); sessionStorage.setItem('pb-mode', mode); } catch (e) {} };
   const apply = () => {
     const terms = q.value.toLowerCase().split(/\\s+/).filter(Boolean);
     let n = 0;
@@ -201,9 +212,10 @@ const SCRIPT = `(() => {
     shown.textContent = n + ' of ' + cards.length + ' shown';
     none.hidden = n > 0;
   };
-  q.addEventListener('input', apply);
+  q.addEventListener('input', () => { save(); apply(); });
   buttons.forEach((b) => b.addEventListener('click', () => {
     mode = b.dataset.show;
+    save();
     buttons.forEach((x) => x.setAttribute('aria-pressed', String(x === b)));
     apply();
   }));
@@ -228,7 +240,7 @@ export function renderContactSheet(input: ContactSheetInput): string {
  * ever holding the whole page in memory.
  */
 export function* renderContactSheetChunks(input: ContactSheetInput): Generator<string> {
-  yield sheetHead(input.title, input.records.length, input.report);
+  yield sheetHead(input.title, input.records.length, input.report, input.live);
   for (const [i, r] of input.records.entries()) yield (i === 0 ? '' : '\n') + renderCard(r, i, input.thumbnailFor(r));
   yield SHEET_TAIL;
 }
@@ -239,8 +251,9 @@ export async function* renderContactSheetStream(input: {
   total: number;
   report: CostReport;
   title?: string;
+  live?: { refreshSeconds: number };
 }): AsyncGenerator<string> {
-  yield sheetHead(input.title, input.total, input.report);
+  yield sheetHead(input.title, input.total, input.report, input.live);
   let i = 0;
   for await (const { record, thumbnail } of input.records) {
     yield (i === 0 ? '' : '\n') + renderCard(record, i, thumbnail);
@@ -249,7 +262,7 @@ export async function* renderContactSheetStream(input: {
   yield SHEET_TAIL;
 }
 
-function sheetHead(titleText: string | undefined, total: number, report: CostReport): string {
+function sheetHead(titleText: string | undefined, total: number, report: CostReport, live?: { refreshSeconds: number }): string {
   const title = titleText ?? 'photobatch contact sheet';
   return `<!doctype html>
 <html lang="en">
@@ -258,11 +271,11 @@ function sheetHead(titleText: string | undefined, total: number, report: CostRep
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
+${live ? `<meta http-equiv="refresh" content="${Math.max(1, Math.round(live.refreshSeconds))}">\n` : ''}<title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${escapeHtml(title)}</h1><p class="sub">${int(total)} photos · report generated ${escapeHtml(readableTime(report.generated_at))}</p>
+<header><h1>${escapeHtml(title)}</h1><p class="sub">${int(total)} photos · report generated ${escapeHtml(readableTime(report.generated_at))}${live ? ' · <span class="live">live: updates as photos arrive</span>' : ''}</p>
 ${renderSummary(report)}</header>
 <div class="bar" role="search"><div class="in"><input id="q" type="search" placeholder="Filter by file name, text or error" aria-label="Filter photos" autocomplete="off">
 <div class="seg" role="group" aria-label="Show"><button type="button" data-show="all" aria-pressed="true">All</button><button type="button" data-show="ok" aria-pressed="false">OK</button><button type="button" data-show="failed" aria-pressed="false">Failed</button></div>

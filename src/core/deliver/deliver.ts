@@ -7,7 +7,7 @@
  * metadata (copyright, creator, camera, GPS) stays as it was. Formats where embedding is unsafe or
  * unread (camera RAW, HEIC/HEIF/AVIF, GIF) get a byte-identical copy plus an XMP sidecar beside it.
  */
-import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ExifTool, type WriteTags } from 'exiftool-vendored';
 import pLimit from 'p-limit';
@@ -15,7 +15,8 @@ import type { PhotoRef } from '../types.js';
 import type { Provenance, SidecarFields } from '../sidecars/index.js';
 import { DEFAULT_EXIFTOOL_CONFIG, photobatchExiftoolArgs } from '../sidecars/index.js';
 import { buildXmpTags, readKeywords } from '../sidecars/xmp.js';
-import { allKeywords, keywordUnion, mainText, tempPathFor } from '../sidecars/json-txt.js';
+import { allKeywords, keywordUnion, mainText } from '../sidecars/json-txt.js';
+import { replaceAtomically } from '../atomic-write.js';
 import { sidecarPath } from '../sidecars/sidecar-path.js';
 import { resolveSidecarNaming, type SidecarNamingChoice } from '../sidecars/sidecar-naming.js';
 import { openDeliveryManifest, type DeliveryManifest } from './manifest.js';
@@ -95,15 +96,10 @@ export function createDeliverer(opts: DelivererOptions): Deliverer {
     const m = await (manifest ??= openDeliveryManifest(dir));
     await m.assertReplaceable(target, copyOf);
     await mkdir(path.dirname(target), { recursive: true });
-    const tmp = tempPathFor(target);
-    try {
+    await replaceAtomically(target, async (tmp) => {
       if (source !== undefined) await copyFile(source, tmp);
       if (tags) await tool().write(tmp, tags as WriteTags, { useMWG: false, writeArgs: ['-overwrite_original'] });
-      await rename(tmp, target);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    });
     await m.record(target, copyOf);
   };
 

@@ -1,6 +1,6 @@
 import type { ByteSource } from './bytes.js';
 import { parseBoxes, readTopLevelBoxes, type Box } from './bmff.js';
-import type { Candidate, Found } from './raw-preview.js';
+import type { Candidate, Found } from './raw-candidates.js';
 import { tiffBlobOrientation } from './tiff.js';
 
 /** Canon's metadata box inside moov: CMT1 (IFD0, with Orientation), THMB (160×120 JPEG), … */

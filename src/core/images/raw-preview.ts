@@ -5,18 +5,8 @@ import { isDecodableSof, jpegEnd, readJpegInfo, type JpegInfo } from './jpeg.js'
 import { inlineValue, orientationOf, parseTiffHeader, readIfd, readValues, TAG } from './tiff.js';
 
 export type RawKind = 'raw-tiff' | 'raf' | 'cr3';
-
-/** Where a RAW keeps a JPEG, as its structure declares it (not yet checked). */
-export interface Candidate {
-  offset: number;
-  length: number;
-}
-
-export interface Found {
-  candidates: Candidate[];
-  /** The RAW's own EXIF orientation (IFD0, CR3's CMT1); previews are stored unrotated. */
-  orientation?: number;
-}
+export type { Candidate, Found } from './raw-candidates.js';
+import type { Candidate, Found } from './raw-candidates.js';
 
 export interface RawPreview {
   /** Byte range of the chosen JPEG, EOI included. */

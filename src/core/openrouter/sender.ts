@@ -2,7 +2,7 @@ import type { ErrorKind } from '../types.js';
 import { ApiError, interruptedError } from './api-error.js';
 import type { ChatBody, ChatSuccess, OpenRouterClient } from './client.js';
 import { FlowControl, type SleepFn, type Ticket } from './flow-control.js';
-import { retryDelayMs } from './retry-delay.js';
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../retry-policy.js';
 import { addUsage, zeroUsage } from './usage.js';
 import type { Usage } from '../types.js';
 
@@ -15,8 +15,10 @@ export interface SenderOptions {
   /** Retries after the first attempt (default 5). */
   retries: number;
   rpm?: number;
-  /** Smallest max_tokens worth a retry after "can only afford N" (default 64). */
+  /** Smallest max_tokens worth a retry after "can only afford N" (default: the policy's). */
   minUsefulTokens?: number;
+  /** Backoff, waits and token rules (default DEFAULT_RETRY_POLICY; `retries` above wins over its own). */
+  policy?: RetryPolicy;
   sleep?: SleepFn;
   now?: () => number;
   random?: () => number;
@@ -54,7 +56,7 @@ export interface Sender {
 }
 
 /** Waits for credits and 'wait' 402s do not use up retries, but a run must not wait forever on them. */
-export const MAX_WAITS = 20;
+export const MAX_WAITS = DEFAULT_RETRY_POLICY.maxWaits;
 
 /** max_tokens to retry with after "can only afford N": a margin, because the estimate moves with the prompt. */
 export function affordableMaxTokens(n: number): number {
@@ -75,8 +77,10 @@ function untilAborted<T>(promise: Promise<T>, signals: (AbortSignal | undefined)
 }
 
 export function createSender(opts: SenderOptions): Sender {
-  const retries = Math.max(0, Math.floor(opts.retries ?? 5));
-  const minUseful = opts.minUsefulTokens ?? 64;
+  const policy = opts.policy ?? DEFAULT_RETRY_POLICY;
+  const retries = Math.max(0, Math.floor(opts.retries ?? policy.retries));
+  const minUseful = opts.minUsefulTokens ?? policy.minUsefulTokens;
+  const maxWaits = policy.maxWaits;
   const random = opts.random ?? Math.random;
   // A throwing listener must not turn a good answer into a failed photo.
   const emit = (e: SenderEvent) => {
@@ -180,7 +184,7 @@ export function createSender(opts: SenderOptions): Sender {
       const throttled = (err.kind === 'rate_limited' && err.action === 'retry') || err.action === 'wait';
       let gateDelay: number | null = null;
       if (throttled && !(signal?.aborted) && !flow.stopped) {
-        gateDelay = retryDelayMs(err, err.action === 'wait' ? waits + 1 : retriesUsed + 1, random);
+        gateDelay = retryDelay(policy, err, err.action === 'wait' ? waits + 1 : retriesUsed + 1, random);
         flow.throttle(ticket);
         flow.closeGate(gateDelay, err.action === 'wait' ? 'in_flight_budget' : 'rate_limited');
       }
@@ -189,7 +193,7 @@ export function createSender(opts: SenderOptions): Sender {
         affordable >= minUseful && affordable < maxTokens;
       // A spent key limit can be raised (or resets daily) like credits can be topped up: /key shows both.
       const waitCredits = (err.stopReason === 'out_of_credits' || err.stopReason === 'key_limit') && !shrink && opts.waitForCredits !== undefined &&
-        waits < MAX_WAITS && !(signal?.aborted) && !flow.stopped;
+        waits < maxWaits && !(signal?.aborted) && !flow.stopped;
       if (waitCredits) flow.pause();
       flow.release(ticket, 'failure');
       if (err.kind === 'interrupted' || signal?.aborted) throw final(err.kind === 'interrupted' ? err : interruptedError(undefined, err));
@@ -197,14 +201,14 @@ export function createSender(opts: SenderOptions): Sender {
       if (err.action === 'retry') {
         if (retriesUsed >= retries) throw final(err);
         retriesUsed += 1;
-        const delayMs = gateDelay ?? retryDelayMs(err, retriesUsed, random);
+        const delayMs = gateDelay ?? retryDelay(policy, err, retriesUsed, random);
         emit({ type: 'retry', kind: err.kind, status: err.status, delayMs, attempt: attempts });
         // Rate limits wait at the shared gate inside acquire(); other failures back off on their own.
         if (gateDelay === null && delayMs > 0) await sleepOrInterrupt(delayMs, signal, attempts);
         continue;
       }
       if (err.action === 'wait') {
-        if (waits >= MAX_WAITS) throw final(err);
+        if (waits >= maxWaits) throw final(err);
         waits += 1;
         emit({ type: 'retry', kind: err.kind, status: err.status, delayMs: gateDelay ?? 0, attempt: attempts });
         continue;

@@ -3,9 +3,10 @@
  * bundled snapshot for offline use. Prices are USD per token (prompt, completion), per image and
  * per request; "-1" (router models such as openrouter/auto) means unknown and becomes null.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { writeFileAtomic } from '../atomic-write.js';
+import { createHash } from 'node:crypto';
 import { parseModelReasoning, type ModelReasoning } from '../reasoning.js';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,9 +206,7 @@ async function writeCache(dir: string, fetchedAt: number, models: readonly Model
   };
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, cacheFileFor(baseURL));
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(tmp, JSON.stringify(doc));
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(doc));
 }
 
 // ---------------------------------------------------------------- loading

@@ -25,7 +25,7 @@ export function fingerprint(value: unknown): string {
 export class OutputManifest {
   readonly file: string;
   readonly #entries = new Map<string, ManifestEntry>();
-  readonly #inputs: ReadonlySet<string>;
+  readonly #inputs: Set<string>;
 
   #loaded = false;
 
@@ -57,6 +57,11 @@ export class OutputManifest {
       }
     }
     return this.#entries;
+  }
+
+  /** A photo that arrived after the start (photobatch watch): it is the user's too. */
+  addInput(abs: string): void {
+    this.#inputs.add(path.resolve(abs));
   }
 
   /** What photobatch last wrote at `abs`, if it created that file. */

@@ -9,32 +9,8 @@ import path from 'node:path';
 export { sidecarPath, type SidecarKind, type SidecarNaming } from './sidecar-path.js';
 export { resolveSidecarNaming, type SidecarNamingChoice } from './sidecar-naming.js';
 export { DEFAULT_EXIFTOOL_CONFIG, photobatchExiftoolArgs } from './xmp.js';
-
-export interface LangFields {
-  caption?: string;
-  altText?: string;
-  headline?: string;
-  /** dc:title / IPTC ObjectName: only when a title was asked for (--preset stock). */
-  title?: string;
-  /** Iptc4xmpCore:ExtDescrAccessibility: the long description beside alt text. */
-  extendedDescription?: string;
-  keywords?: string[];
-  /** `Parent|Child` paths of the keywords (lr:hierarchicalSubject); the flat keyword when there is no vocabulary. */
-  hierarchical?: string[];
-}
-
-/** What a model's answer contributes to metadata. Top-level values are the x-default ones. */
-export interface SidecarFields extends LangFields {
-  byLang?: Record<string, LangFields>;
-}
-
-export interface Provenance {
-  model: string;
-  promptHash: string;
-  costUsd: number | null;
-  /** ISO 8601. */
-  date: string;
-}
+export type { KeepExisting, LangFields, Provenance, SidecarFields } from './types.js';
+import type { KeepExisting, Provenance, SidecarFields } from './types.js';
 
 export interface SidecarWriter {
   /** Returns the sidecar files written, absolute. */
@@ -60,8 +36,6 @@ export interface SidecarWriterOptions {
   overwrite?: boolean;
 }
 
-/** Decides, for a field already in a sidecar, whether to keep it rather than write the model's value. */
-export type KeepExisting = (field: string, existing: string) => boolean;
 
 /**
  * Writes each photo's sidecars. Writes to one sidecar path run one after another: with

@@ -1,31 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { KeepExisting, Provenance, SidecarFields } from './index.js';
+import type { KeepExisting, Provenance, SidecarFields } from './types.js';
 import { fingerprint } from '../safety/output-manifest.js';
-import { fitFileName } from '../safety/file-names.js';
-
-/**
- * A temp name in the target's own folder (same file system, so rename is atomic) that keeps
- * the real extension last: ExifTool picks the file format from it.
- */
-export function tempPathFor(target: string): string {
-  const ext = path.extname(target);
-  // fitFileName: a 250-byte photo name plus the temp suffix must still be a valid file name.
-  return path.join(path.dirname(target), fitFileName(`.${path.basename(target)}`, `.${randomBytes(6).toString('hex')}.tmp${ext}`));
-}
+import { replaceAtomically } from '../atomic-write.js';
 
 /** Readers (Lightroom, a training script) see the old file or the new one, never half of one. */
 export async function atomicWrite(target: string, data: string): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
-  const tmp = tempPathFor(target);
-  try {
-    await writeFile(tmp, data, 'utf8');
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await replaceAtomically(target, (tmp) => writeFile(tmp, data, 'utf8'));
 }
 
 /** Every keyword the fields carry, top level first, then each language's. */

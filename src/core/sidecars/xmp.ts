@@ -1,10 +1,11 @@
-import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultExiftoolArgs, ExifTool, type WriteTags } from 'exiftool-vendored';
-import type { Provenance, SidecarFields } from './index.js';
-import { allHierarchical, allKeywords, keywordUnion, tempPathFor } from './json-txt.js';
-import type { KeepExisting } from './index.js';
+import type { Provenance, SidecarFields } from './types.js';
+import { allHierarchical, allKeywords, keywordUnion } from './json-txt.js';
+import { replaceAtomically } from '../atomic-write.js';
+import type { KeepExisting } from './types.js';
 import { fingerprint } from '../safety/output-manifest.js';
 
 /**
@@ -137,15 +138,10 @@ export function createXmpWriter(opts: { configPath?: string } = {}): XmpWriter {
       }
       // Edit a copy and swap it in: a crash or an ExifTool error never leaves a half-written
       // sidecar where Lightroom or darktable would read it.
-      const tmp = tempPathFor(target);
-      try {
+      await replaceAtomically(target, async (tmp) => {
         if (exists) await copyFile(target, tmp);
         await exiftool.write(tmp, tags as WriteTags, { useMWG: false, writeArgs: ['-overwrite_original'] });
-        await rename(tmp, target);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
+      });
       return prints;
     },
     async close() {
