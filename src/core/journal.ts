@@ -1,8 +1,8 @@
 import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import type { ResultRecord } from './types.js';
 import { parseLine, readLineAt, streamRecords, type LineStats } from './results-stream.js';
+import { OffsetIndex } from './offset-index.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 
@@ -44,15 +44,15 @@ export interface JournalOptions {
 export async function openJournal(outDir: string, opts: JournalOptions = {}): Promise<Journal> {
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, RESULTS_FILE);
-  // Positions, not records: 100,000 answered photos must not mean 100,000 records in memory. One map of short keys
-  // (a content+job key, and digests of path+content+job and name+content+job) to the byte offset of the line; the
-  // record is read back (and checked) only when a photo is reused.
-  const index = new Map<string, number>();
+  // Positions, not records: 100,000 answered photos must not mean 100,000 records in memory. One index of three keys
+  // per answer (content+job, path+content+job, name+content+job) to the byte offset of its line, in typed arrays
+  // (offset-index.ts); the record is read back (and checked) only when a photo is reused.
+  const index = new OffsetIndex();
   const remember = (r: ResultRecord, offset: number) => {
     if (r.status !== 'ok' || !r.sha256) return;
-    index.set(doneKey(r.sha256, r.job), offset);
-    index.set(digestKey('p', r.path, r.sha256, r.job), offset);
-    index.set(digestKey('n', r.file, r.sha256, r.job), offset);
+    index.add(doneKey(r.sha256, r.job), offset);
+    index.add(nameKey('p', r.path, r.sha256, r.job), offset);
+    index.add(nameKey('n', r.file, r.sha256, r.job), offset);
   };
   const stats: LineStats = { skipped: 0 };
   let previousRecords = 0;
@@ -85,6 +85,14 @@ export async function openJournal(outDir: string, opts: JournalOptions = {}): Pr
   const readAt = (offset: number): ResultRecord | undefined => readLineAt(fd, offset);
   const matches = (r: ResultRecord | undefined, sha256: string, job: string): r is ResultRecord =>
     r !== undefined && r.status === 'ok' && r.sha256 === sha256 && r.job === job;
+  /** The newest record stored under `key` that passes `ok` (keys share a 32-bit tag now and then: each is checked). */
+  const newest = (key: string, ok: (r: ResultRecord | undefined) => r is ResultRecord): ResultRecord | undefined => {
+    for (const at of closed ? [] : index.candidates(key)) {
+      const r = readAt(at);
+      if (ok(r)) return r;
+    }
+    return undefined;
+  };
 
   return {
     file,
@@ -92,19 +100,11 @@ export async function openJournal(outDir: string, opts: JournalOptions = {}): Pr
     previousRecords,
     findDone: (sha256, job, file) => {
       if (closed) return undefined;
-      const byName = file === undefined ? undefined : index.get(digestKey('n', file, sha256, job));
-      const named = byName === undefined ? undefined : readAt(byName);
-      if (matches(named, sha256, job) && named.file === file) return named;
-      const at = index.get(doneKey(sha256, job));
-      const any = at === undefined ? undefined : readAt(at);
-      return matches(any, sha256, job) ? any : undefined;
+      const named = file === undefined ? undefined : newest(nameKey('n', file, sha256, job), (r): r is ResultRecord => matches(r, sha256, job) && r.file === file);
+      return named ?? newest(doneKey(sha256, job), (r): r is ResultRecord => matches(r, sha256, job));
     },
-    isDoneAt: (filePath, sha256, job) => {
-      const at = closed ? undefined : index.get(digestKey('p', filePath, sha256, job));
-      if (at === undefined) return false;
-      const r = readAt(at);
-      return matches(r, sha256, job) && r.path === filePath;
-    },
+    isDoneAt: (filePath, sha256, job) =>
+      newest(nameKey('p', filePath, sha256, job), (r): r is ResultRecord => matches(r, sha256, job) && r.path === filePath) !== undefined,
     append(record) {
       if (closed) throw new Error('journal is closed');
       // One line, written whole or not at all: on a full disk write() stores part of it and reports
@@ -148,14 +148,13 @@ export function readRecords(file: string, stats?: LineStats): ResultRecord[] {
   return records;
 }
 
-/** 96 bits of the (already random) content hash and the job: unique in practice, and checked on every read. */
+/** Index keys: hashed by OffsetIndex and never stored; the record each one finds is checked on every read. */
 function doneKey(sha256: string, job: string): string {
-  return `d${sha256.slice(0, 24)}${job}`;
+  return `d\0${sha256}\0${job}`;
 }
 
-/** A short digest: one small string per answered photo, whatever the length of its path; checked on every read. */
-function digestKey(kind: 'p' | 'n', name: string, sha256: string, job: string): string {
-  return kind + createHash('sha1').update(`${name}\0${sha256}\0${job}`).digest('base64').slice(0, 16);
+function nameKey(kind: 'p' | 'n', name: string, sha256: string, job: string): string {
+  return `${kind}\0${name}\0${sha256}\0${job}`;
 }
 
 function endsWithNewline(fd: number): boolean {

@@ -31,7 +31,11 @@ export class OutputManifest {
 
   constructor(outDir: string, inputs: Iterable<string> = []) {
     this.file = path.join(outDir, MANIFEST_FILE);
-    this.#inputs = new Set([...inputs].map((p) => path.resolve(p)));
+    // The scan's own strings when they are already absolute (path.resolve copies them): one path per photo, not two.
+    this.#inputs = new Set(Array.from(inputs, (p) => {
+      const abs = path.resolve(p);
+      return abs === p ? p : abs;
+    }));
   }
 
   /** Read on first use, which comes after the run lock: a run that waited sees what the other one created. */
