@@ -7,7 +7,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 fake_pid=""
-trap 'status=$?; [ -z "$fake_pid" ] || kill "$fake_pid" 2>/dev/null; rm -rf "$work"; exit $status' EXIT
+trap 'status=$?; [ -z "$fake_pid" ] || kill "$fake_pid" 2>/dev/null || true; rm -rf "$work"; exit $status' EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -63,6 +63,7 @@ printf 'fresh clone: real run against the fake: first result %s s after it start
 # ../shared/photos skip themselves there, and everything else must pass. CI asks for it; by hand it is optional.
 if [ "${FRESH_CLONE_RUN_TESTS:-0}" = 1 ]; then
   kill "$fake_pid" 2>/dev/null || true
+  fake_pid=""
   test_cmd="$(awk '/<!-- recipe: setup -->/ { found = 1; next } found && /^```/ { getline; getline; print; exit }' "$repo/README.md")"
   [ -n "$test_cmd" ] || { echo "fresh-clone: no second line in the set-up block" >&2; exit 1; }
   rm -rf captions
