@@ -54,6 +54,14 @@ describe('local and proxy servers, no key', () => {
     expect(openRouterOnly()).toEqual([]);
   });
 
+  it("Ollama: its errors are told as Ollama's, never as OpenRouter's", async () => {
+    server = await startFakeOllama();
+    const run = await runCli(['run', photos, '-o', out, '-m', 'missing:1b', '--no-vision-check', '--no-progress'], { env: env() });
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toMatch(/missing:1b is not available on Ollama/);
+    expect(run.stderr).not.toMatch(/OpenRouter/);
+  });
+
   it('Ollama: a text-only model is refused before any photo is sent', async () => {
     server = await startFakeOllama();
     const run = await runCli(['run', photos, '-o', out, '-m', 'llama3.2:3b', '--no-progress'], { env: env() });

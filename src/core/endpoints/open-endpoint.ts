@@ -85,7 +85,7 @@ export async function openEndpoint(req: EndpointRequest): Promise<Endpoint> {
     const usd = tokensUsd(selfPrice('', own.in, own.out), a.promptTokens, a.completionTokens);
     return usd === null ? null : { usd, source: 'self_priced' as const };
   };
-  const client = new OpenRouterClient({ apiKey: req.apiKey, baseURL: req.baseURL, timeoutMs: req.timeoutMs, costFallback });
+  const client = new OpenRouterClient({ apiKey: req.apiKey, baseURL: req.baseURL, timeoutMs: req.timeoutMs, costFallback, serverName: server.name });
   if (!own) notes.push(server.kind === 'litellm'
     ? 'Costs: as LiteLLM reports them (x-litellm-response-cost); --price-in/--price-out price answers it leaves unpriced and enable --max-cost.'
     : 'Costs: not priced (the server reports none); --price-in/--price-out (USD per million tokens) price the run and enable --max-cost.');

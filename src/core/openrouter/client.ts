@@ -26,6 +26,8 @@ export interface ClientOptions {
    * the user's own prices. null keeps it "not priced".
    */
   costFallback?: (answer: { headers: HeaderBag; promptTokens: number; completionTokens: number }) => { usd: number; source: CostSource } | null;
+  /** The server's name in error messages, when it is not OpenRouter (a user of Ollama must not read "OpenRouter said"). */
+  serverName?: string;
 }
 
 /** Where an answer's cost came from: the body's usage.cost, a response header, or the user's --price-in/--price-out. */
@@ -110,6 +112,7 @@ export class OpenRouterClient {
   readonly #headers: Record<string, string>;
   readonly #now: () => number;
   readonly #costFallback: ClientOptions['costFallback'];
+  readonly #serverName: string | undefined;
 
   constructor(opts: ClientOptions) {
     this.baseURL = opts.baseURL.replace(/\/+$/, '');
@@ -118,6 +121,7 @@ export class OpenRouterClient {
     this.#apiKey = opts.apiKey || undefined;
     this.#now = opts.now ?? Date.now;
     this.#costFallback = opts.costFallback;
+    this.#serverName = opts.serverName && opts.serverName !== 'OpenRouter' ? opts.serverName : undefined;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     // One keep-alive pool per client, unlimited connections: the sender, not the pool, bounds concurrency.
     this.#dispatcher =
@@ -255,7 +259,7 @@ export class OpenRouterClient {
       const host = URL.canParse(url) ? new URL(url).host : this.baseURL;
       const err = classifyTransportError(error, { callerSignal, deadlineSignal: deadline, timeoutMs: this.timeoutMs, host });
       err.message = scrubSecrets(err.message, this.#apiKey);
-      throw err;
+      throw this.#named(err);
     } finally {
       clearTimeout(timer);
     }
@@ -267,12 +271,20 @@ export class OpenRouterClient {
       status: ans.status, headers: ans.headers, body: rec(ans.json), text: ans.text, endpoint, now: this.#now(),
       ...(model ? { model } : {}),
     } as const;
-    return classifyServerSpecific(facts) ?? classifyResponse(facts);
+    return this.#named(classifyServerSpecific(facts) ?? classifyResponse(facts));
+  }
+
+  /** The classifier speaks of OpenRouter; another server is named as itself (case-sensitive: OPENROUTER_API_KEY stays). */
+  #named(err: ApiError): ApiError {
+    if (!this.#serverName) return err;
+    const name = /server|proxy/.test(this.#serverName) ? `the ${this.#serverName}` : this.#serverName;
+    err.message = err.message.replace(/\bOpenRouter\b/g, name).replace(/^the /, 'The ');
+    return err;
   }
 
   #malformed(path: string): ApiError {
-    return new ApiError(`OpenRouter sent an unexpected answer for ${path}; try again later or check --base-url.`, {
+    return this.#named(new ApiError(`OpenRouter sent an unexpected answer for ${path}; try again later or check --base-url.`, {
       status: 200, kind: 'server', action: 'retry',
-    });
+    }));
   }
 }
