@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { scrubSecrets, scrubValue } from '../openrouter/redact.js';
-import { parseJsonData } from '../openrouter/untrusted-body.js';
+import { parseJsonData, readBodyCapped } from '../openrouter/untrusted-body.js';
 
 /** What a capability or kind probe got back; undefined when the server did not answer at all. */
 export interface ProbeAnswer {
@@ -38,17 +38,8 @@ export async function probe(url: string, opts: ProbeOptions & { method?: 'GET' |
       ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
       signal,
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_PROBE_BYTES) {
-        res.body.destroy();
-        break;
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const raw = Buffer.concat(chunks).toString('utf8');
+    // Capped like every other answer; a probe answer over the cap is "no answer", never a truncated one.
+    const raw = await readBodyCapped(res, MAX_PROBE_BYTES);
     // Decoded first, then scrubbed: a key echoed as `\u0073k-or-…` is only recognisable after JSON.parse.
     const json = scrubValue(parseJsonData(raw), opts.apiKey);
     const text = scrubSecrets(raw, opts.apiKey);
