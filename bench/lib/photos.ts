@@ -65,14 +65,7 @@ export async function ensureSmall(count: number): Promise<string> {
     const src = sources[i % sources.length]!;
     const portrait = r() < 0.2;
     const [ow, oh] = portrait ? [240, 320] : [320, 240];
-    const aspect = ow / oh;
-    const maxW = Math.min(src.width, Math.floor(src.height * aspect));
-    const cw = Math.max(64, Math.floor(maxW * (0.5 + 0.5 * r())));
-    const ch = Math.min(src.height, Math.max(48, Math.round(cw / aspect)));
-    const left = Math.floor(r() * (src.width - cw + 1));
-    const top = Math.floor(r() * (src.height - ch + 1));
-    let img = sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels as 3 } })
-      .extract({ left, top, width: cw, height: ch }).resize(ow, oh, { fit: 'fill' });
+    let img = randomCrop(src, r, ow, oh);
     if (r() < 0.5) img = img.flop();
     if (r() < 0.2) img = img.flip();
     const gain = 0.85 + 0.3 * r();
@@ -180,14 +173,7 @@ export async function ensureCamera(width: number, height: number, count: number)
   await pool(todo, 4, async (i) => {
     const r = rng(50_000 + i);
     const src = sources[i % sources.length]!;
-    const aspect = width / height;
-    const maxW = Math.min(src.width, Math.floor(src.height * aspect));
-    const cw = Math.max(64, Math.floor(maxW * (0.5 + 0.5 * r())));
-    const ch = Math.min(src.height, Math.max(48, Math.round(cw / aspect)));
-    const left = Math.floor(r() * (src.width - cw + 1));
-    const top = Math.floor(r() * (src.height - ch + 1));
-    let img = sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels as 3 } })
-      .extract({ left, top, width: cw, height: ch }).resize(width, height, { fit: 'fill' });
+    let img = randomCrop(src, r, width, height);
     if (r() < 0.5) img = img.flop();
     const jpeg = await img.linear(0.85 + 0.3 * r(), 0).jpeg({ quality: 85 + Math.floor(r() * 8) }).toBuffer();
     // The source's EXIF as an APP1 segment right after SOI, as a camera writes it.
@@ -221,4 +207,16 @@ export async function ensureTiny(count: number): Promise<string> {
   }
   writeStamp(dir, { version: 1, count });
   return dir;
+}
+
+/** A random crop of a decoded source photo, resized to w×h: three draws of `r`, in the order both photo sets rely on. */
+function randomCrop(src: { data: Buffer; width: number; height: number; channels: number }, r: () => number, w: number, h: number) {
+  const aspect = w / h;
+  const maxW = Math.min(src.width, Math.floor(src.height * aspect));
+  const cw = Math.max(64, Math.floor(maxW * (0.5 + 0.5 * r())));
+  const ch = Math.min(src.height, Math.max(48, Math.round(cw / aspect)));
+  const left = Math.floor(r() * (src.width - cw + 1));
+  const top = Math.floor(r() * (src.height - ch + 1));
+  return sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels as 3 } })
+    .extract({ left, top, width: cw, height: ch }).resize(w, h, { fit: 'fill' });
 }
