@@ -1,5 +1,6 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { UsageError } from './errors.js';
 import { RESULTS_FILE } from './journal.js';
 import { ReportTally } from './report.js';
 import { readLineAt, streamRecords, type LineStats } from './results-stream.js';
@@ -29,6 +30,18 @@ export interface MergedResults {
 /** Where a photo's current line is, packed in one number (no object per photo): offset × 2^12 + folder × 2 + ok. */
 const pack = (dir: number, offset: number, ok: boolean): number => offset * 4096 + dir * 2 + (ok ? 1 : 0);
 const unpack = (v: number) => ({ offset: Math.floor(v / 4096), dir: Math.floor((v % 4096) / 2), ok: v % 2 === 1 });
+
+/**
+ * The --out folders a reading command (report, results, export) was given, resolved against `base`: each must hold a
+ * results.jsonl, or the user named the wrong folder.
+ */
+export function outDirsWithResults(dirs: readonly string[], base = process.cwd()): string[] {
+  return dirs.map((dir) => {
+    const folder = path.resolve(base, dir);
+    if (!existsSync(path.join(folder, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
+    return folder;
+  });
+}
 
 /** Indexes results.jsonl in each folder (missing files count as empty). */
 export async function openResults(dirs: readonly string[]): Promise<MergedResults> {

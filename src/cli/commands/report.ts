@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { UsageError } from '../../core/errors.js';
 import { RESULTS_FILE } from '../../core/journal.js';
-import { openResults } from '../../core/results-merge.js';
+import { openResults, outDirsWithResults } from '../../core/results-merge.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { renderRunSummary } from '../render-summary.js';
@@ -21,11 +19,7 @@ export interface ReportFlags {
  * folders (the shards of one job add up exactly), and every answer that was billed, --force redos included.
  */
 export async function reportCommand(dirs: string[], flags: ReportFlags, io: CliIO): Promise<number> {
-  const resolved = dirs.map((dir) => {
-    const abs = path.resolve(io.cwd, dir);
-    if (!existsSync(path.join(abs, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
-    return abs;
-  });
+  const resolved = outDirsWithResults(dirs, io.cwd);
   const results = await openResults(resolved);
   const s = style(useColor(io));
   if (results.skippedLines > 0) {

@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { currentResults, outputText } from '../../core/current-results.js';
-import { UsageError } from '../../core/errors.js';
-import { RESULTS_FILE } from '../../core/journal.js';
+import { outDirsWithResults } from '../../core/results-merge.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { jsonLine, terminalSafeLine } from '../terminal-text.js';
@@ -18,11 +15,7 @@ export interface ResultsFlags {
  * `kind: message`). --json: the records themselves, one per line, as in results.jsonl.
  */
 export async function resultsCommand(dirs: string[], flags: ResultsFlags, io: CliIO): Promise<number> {
-  const resolved = dirs.map((dir) => {
-    const folder = path.resolve(io.cwd, dir);
-    if (!existsSync(path.join(folder, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
-    return folder;
-  });
+  const resolved = outDirsWithResults(dirs, io.cwd);
   // One photo at a time, in path order: a folder of a million photos never sits in memory.
   for await (const r of currentResults(resolved)) {
     if (flags.failed && r.status !== 'failed') continue;

@@ -2,12 +2,9 @@
  * What `photobatch export` reads: the answers already paid for, from one or more --out folders
  * (shards of one job are merged: the newest `ok` answer per photo wins), as agency-neutral rows.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { RESULTS_FILE } from '../journal.js';
-import { openResults } from '../results-merge.js';
+import { openResults, outDirsWithResults } from '../results-merge.js';
 import type { ResultRecord } from '../types.js';
-import { UsageError } from '../errors.js';
 import { splitKeywordList } from '../presets-parse.js';
 
 export interface ExportRow {
@@ -29,11 +26,8 @@ export interface ExportRow {
  * index as `photobatch report` and the contact sheet (openResults); failed and never-answered photos are not exported.
  */
 export async function readPaidResults(dirs: readonly string[]): Promise<ResultRecord[]> {
-  for (const dir of dirs) {
-    if (!existsSync(path.join(dir, RESULTS_FILE))) throw new UsageError(`No ${RESULTS_FILE} in ${dir}; pass the --out folder of a run.`);
-  }
   const out: ResultRecord[] = [];
-  for await (const { record } of (await openResults(dirs)).current()) {
+  for await (const { record } of (await openResults(outDirsWithResults(dirs))).current()) {
     if (record.status === 'ok' && record.output !== undefined) out.push(record);
   }
   return out;
