@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readOptionFile } from './option-file.js';
 import path from 'node:path';
 import { parseIntInRange } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
@@ -32,11 +32,11 @@ export function parseDeliveryOptions(flags: Record<string, unknown>, cwd: string
   if (file !== undefined) {
     let text: string;
     try {
-      const bytes = readFileSync(path.resolve(cwd, file));
+      const bytes = readOptionFile(cwd, file, '--vocabulary');
       // Windows tools save "Unicode" text as UTF-16 with a byte-order mark; everything else is UTF-8.
       text = bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.subarray(2).toString('utf16le') : bytes.toString('utf8');
-    } catch {
-      throw new UsageError(`Cannot read --vocabulary ${file}; check the path.`);
+    } catch (err) {
+      throw err instanceof UsageError ? err : new UsageError(`Cannot read --vocabulary ${file}; check the path.`);
     }
     try {
       out.vocabulary = parseVocabulary(text);

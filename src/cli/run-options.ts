@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readOptionFile } from './option-file.js';
 import path from 'node:path';
 import { DEFAULT_PROMPT, parseIntInRange, parsePositiveNumber, resolveConfig, type ResolvedConfig } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
@@ -135,11 +135,7 @@ function parseReasoning(text: string | undefined): ReasoningChoice {
 }
 
 function readText(io: CliIO, file: string, flag: string): string {
-  try {
-    return readFileSync(path.resolve(io.cwd, file), 'utf8');
-  } catch {
-    throw new UsageError(`Cannot read ${flag} ${file}; check the path.`);
-  }
+  return readOptionFile(io.cwd, file, flag).toString('utf8');
 }
 
 /** "90s", "15m", "2h", "1d" or plain seconds. */

@@ -48,6 +48,24 @@ async function hostileFolder(): Promise<string> {
 }
 
 describe('hostile local input', () => {
+  it('a FIFO as --prompt-file, /dev/zero as --vocabulary and a huge --schema are one-line usage errors; nothing hangs', async () => {
+    const dir = await tempDir();
+    await makeJpeg(path.join(dir, 'a.jpg'), { width: 64, height: 48 });
+    execFileSync('mkfifo', [path.join(dir, 'prompt.fifo')]);
+    symlinkSync('/dev/zero', path.join(dir, 'words.txt'));
+    writeFileSync(path.join(dir, 'schema.json'), '');
+    truncateSync(path.join(dir, 'schema.json'), 17 * 1024 * 1024);
+    const fifo = await runCli(['run', dir, '--dry-run', '--prompt-file', path.join(dir, 'prompt.fifo')]);
+    expect(fifo.code).toBe(2);
+    expect(fifo.stderr).toMatch(/--prompt-file .*prompt\.fifo is not a regular file/);
+    const zero = await runCli(['run', dir, '--dry-run', '--vocabulary', path.join(dir, 'words.txt')]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--vocabulary .*words\.txt is not a regular file/);
+    const huge = await runCli(['run', dir, '--dry-run', '--schema', path.join(dir, 'schema.json')]);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/--schema .*schema\.json is 17 MiB, above the 16 MiB limit/);
+  });
+
   it('FIFOs, devices, sockets, broken links and non-UTF-8 names get one line each; a 600 MiB file is refused unread; nothing hangs', async () => {
     server = await startFakeOpenRouter();
     const dir = await hostileFolder();
