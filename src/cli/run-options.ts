@@ -74,7 +74,6 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO, comma
     contextFromMetadata: delivery.contextFromMetadata,
   });
 
-  const autoConcurrency = v.concurrency === 'auto';
   return {
     config,
     outDir: path.resolve(io.cwd, v.out),
@@ -84,7 +83,7 @@ export function parseRunOptions(flags: Record<string, unknown>, io: CliIO, comma
     maxTokensExplicit: given('maxTokens'),
     reasoning: v.reasoning,
     reasoningExplicit: given('reasoning') && v.reasoning !== 'auto',
-    autoConcurrency,
+    autoConcurrency: v.concurrency === 'auto',
     concurrency: v.concurrency === 'auto' ? v.maxConcurrency : v.concurrency,
     quality: v.quality,
     retries: v.retries,
