@@ -59,3 +59,12 @@ export function assertSize(width: number, height: number): void {
     throw new RangeError(`Expected a positive image size, got ${width}×${height}`);
   }
 }
+
+/**
+ * Python's round() and C's rint(): halves go to the even neighbour (3024/32 = 94.5 → 94), as Qwen's
+ * smart_resize (docs §A.4) and sharp's resize arithmetic do.
+ */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

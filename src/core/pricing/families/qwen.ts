@@ -1,7 +1,7 @@
 /** Alibaba Qwen-VL: 28-px (Qwen2.5-VL) or 32-px (Qwen3-VL, 3.5) tokens after smart_resize (docs §A.4). */
-import type { FamilyInfo } from './family-info.js';
+import { roundHalfEven, type FamilyInfo } from './family-info.js';
 
-const { ceil, floor, round, max, sqrt } = Math;
+const { ceil, floor, max, sqrt } = Math;
 
 const QWEN3_NOTE =
   'Qwen3-VL/Qwen3.5 token counts depend on the host’s max_pixels; estimated with the model defaults (one token per 32×32 px, up to 16,384).';
@@ -46,12 +46,6 @@ export function qwenResize(w: number, h: number, minPixels = 4 * 784, maxPixels 
     wb = ceil((w * b) / f) * f;
   }
   return [wb, hb];
-}
-
-/** Python's round(): halves go to the even neighbour (3024/32 = 94.5 → 94), as smart_resize does (docs §A.4). */
-function roundHalfEven(x: number): number {
-  const r = round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 export function qwenTokens(info: FamilyInfo, width: number, height: number): number {
