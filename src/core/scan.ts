@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PhotoRef } from './types.js';
 import { UsageError } from './errors.js';
 import { kindOf } from './images/read-input.js';
+import { PhotoList } from './photo-list.js';
 
 /**
  * Extensions the scan picks up in folders (case-insensitive). Files named explicitly are taken as they
@@ -78,6 +79,11 @@ export async function scanInputs(inputs: string[], opts: ScanOptions = {}): Prom
   }
 
   return disambiguate([...found.values()]).sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** The same scan, its photos packed outside the JS heap for a run's whole length (see PhotoList). */
+export async function scanPhotoList(inputs: string[], opts: ScanOptions = {}): Promise<PhotoList> {
+  return PhotoList.from(await scanInputs(inputs, opts));
 }
 
 async function walk(root: string, dir: string, outDir: string | undefined, found: Map<string, PhotoRef>, skip: (input: string, reason: string) => void): Promise<void> {
