@@ -129,21 +129,22 @@ async function realOrResolved(p: string): Promise<string> {
  * closest folder holding both, letter case ignored (macOS and Windows disks ignore it too).
  */
 function disambiguate(photos: PhotoRef[]): PhotoRef[] {
-  const groups = new Map<string, PhotoRef[]>();
+  // A name held once maps to its photo, a shared one to the list of them: no array per photo (100,000 at a time).
+  const groups = new Map<string, PhotoRef | PhotoRef[]>();
   for (const p of photos) {
     const key = p.file.toLowerCase();
-    const list = groups.get(key);
-    if (list) list.push(p);
-    else groups.set(key, [p]);
+    const held = groups.get(key);
+    if (held === undefined) groups.set(key, p);
+    else if (Array.isArray(held)) held.push(p);
+    else groups.set(key, [held, p]);
   }
-  const taken = new Set(photos.map((p) => p.file.toLowerCase()));
   return photos.map((p) => {
     const group = groups.get(p.file.toLowerCase())!;
-    if (group.length === 1) return p;
+    if (!Array.isArray(group)) return p;
     const base = commonDir(group.map((g) => g.path));
     let file = toPosix(path.relative(base, p.path));
     // Never land on another photo's name either.
-    for (let i = 2; taken.has(file.toLowerCase()) && file !== p.file; i++) file = `${toPosix(path.relative(base, p.path))}~${i}`;
+    for (let i = 2; groups.has(file.toLowerCase()) && file !== p.file; i++) file = `${toPosix(path.relative(base, p.path))}~${i}`;
     return { ...p, file };
   });
 }
