@@ -47,6 +47,17 @@ async function sentEdge(body: any): Promise<number> {
   return Math.max(meta.width!, meta.height!);
 }
 
+/** A provider that never answers: each request hangs until it is aborted (with the real client's abort error). */
+function stalledProvider() {
+  let inFlight!: () => void;
+  const started = new Promise<void>((r) => (inFlight = r));
+  const chat = (_body: unknown, o?: { signal?: AbortSignal }) => {
+    inFlight();
+    return new Promise<ChatSuccess>((_, reject) => o?.signal?.addEventListener('abort', () => reject(interruptedError())));
+  };
+  return { chat, started };
+}
+
 async function setup(client: Pick<OpenRouterClient, 'chatCompletion'>, extra: Partial<SessionOptions> = {}) {
   const out = await tempDir('photobatch-session-');
   const photos = await tempDir('photobatch-session-in-');
@@ -145,13 +156,7 @@ describe('Session', () => {
   });
 
   it('the first stop lets in-flight photos finish; after the grace time (or a second stop) they are aborted and not recorded', async () => {
-    let inFlight!: () => void;
-    const started = new Promise<void>((r) => (inFlight = r));
-    // Hangs until its request is aborted, as a stalled provider does (the real client's abort error).
-    const chat = (_body: unknown, o?: { signal?: AbortSignal }) => {
-      inFlight();
-      return new Promise<ChatSuccess>((_, reject) => o?.signal?.addEventListener('abort', () => reject(interruptedError())));
-    };
+    const { chat, started } = stalledProvider();
     const stop = new AbortController();
     const s = await setup({ chatCompletion: chat }, { stopSignal: stop.signal, graceMs: 30_000 });
     const pending = s.session.process(await s.photo('a.jpg'));
@@ -171,12 +176,7 @@ describe('Session', () => {
   });
 
   it('a second stop (the abort signal) aborts what is in flight at once', async () => {
-    let inFlight!: () => void;
-    const started = new Promise<void>((r) => (inFlight = r));
-    const chat = (_body: unknown, o?: { signal?: AbortSignal }) => {
-      inFlight();
-      return new Promise<ChatSuccess>((_, reject) => o?.signal?.addEventListener('abort', () => reject(interruptedError())));
-    };
+    const { chat, started } = stalledProvider();
     const stop = new AbortController();
     const abort = new AbortController();
     const s = await setup({ chatCompletion: chat }, { stopSignal: stop.signal, abortSignal: abort.signal });
