@@ -1,4 +1,4 @@
-import type { BatchOptions } from '../batch.js';
+import type { BatchOptions } from './options.js';
 import { jobFingerprint } from '../job.js';
 import { familyFor, modelTargetSize, type FamilyInfo } from '../pricing/image-tokens.js';
 import { planPrompt, type PromptPlan } from '../presets.js';

@@ -1,4 +1,4 @@
-import type { BatchOptions } from '../batch.js';
+import type { BatchOptions } from './options.js';
 import type { ApiError } from '../openrouter/api-error.js';
 import { waitForCredits } from '../openrouter/credits.js';
 import { createSender, type Sender, type SenderEvent } from '../openrouter/sender.js';

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import type { BatchEvent, BatchOptions, BatchStopReason } from '../batch.js';
+import type { BatchEvent, BatchOptions, BatchStopReason } from './options.js';
 import { preparePhoto, type PreparedPhoto } from '../images/prepare.js';
 import { readInputFile } from '../images/read-input.js';
 import type { Journal } from '../journal.js';
