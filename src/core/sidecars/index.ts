@@ -112,7 +112,13 @@ export function createSidecarWriter(opts: SidecarWriterOptions): SidecarWriter {
       }
       return written;
     },
-    arrive: (photo) => void names.arrive(photo),
+    arrive(photo) {
+      try {
+        names.arrive(photo);
+      } catch {
+        // A photo whose sidecar path is refused: write() says so on its record.
+      }
+    },
     async close() {
       await Promise.all([...queues.values()]);
       await xmp?.close();

@@ -41,13 +41,23 @@ interface Group {
  */
 export class SidecarNames {
   readonly #groups = new Map<string, Group>();
+  /** The photos were all given up front: one alone in its group is decided without being kept (flat memory). */
+  readonly #listed: boolean;
 
   constructor(
     private readonly naming: 'default' | 'darktable',
     known: readonly PhotoName[] = [],
     private readonly prior?: PriorNames,
   ) {
-    if (naming === 'default') for (const p of known) this.#group(p).members.push(p);
+    this.#listed = known.length > 0;
+    if (naming !== 'default') return;
+    for (const p of known) {
+      const key = groupKey(p);
+      const group = this.#groups.get(key);
+      if (group) group.members.push(p);
+      else this.#groups.set(key, { members: [p], decided: new Map() });
+    }
+    for (const [key, group] of this.#groups) if (group.members.length < 2) this.#groups.delete(key);
   }
 
   /** A photo the source gave after the start: decided now, against the photos known so far. */
@@ -57,7 +67,12 @@ export class SidecarNames {
 
   decide(photo: PhotoName): NameDecision {
     if (this.naming === 'darktable') return { own: false, owner: photo.path };
-    const group = this.#group(photo);
+    const key = groupKey(photo);
+    let group = this.#groups.get(key);
+    if (!group) {
+      group = { members: [], decided: new Map() };
+      if (!this.#listed) this.#groups.set(key, group);
+    }
     if (!group.members.some((m) => m.path === photo.path)) group.members.push(photo);
     const known = group.decided.get(photo.path);
     if (known) return known;
@@ -78,13 +93,12 @@ export class SidecarNames {
     return group.decided.get(photo.path)!;
   }
 
-  #group(photo: PhotoName): Group {
-    const parsed = path.parse(photo.path);
-    const key = path.join(parsed.dir, parsed.name).toLowerCase();
-    let group = this.#groups.get(key);
-    if (!group) this.#groups.set(key, (group = { members: [], decided: new Map() }));
-    return group;
-  }
+}
+
+/** Photos whose sidecars would share a name: one folder, one stem, letter case ignored. */
+function groupKey(photo: PhotoName): string {
+  const parsed = path.parse(photo.path);
+  return path.join(parsed.dir, parsed.name).toLowerCase();
 }
 
 /** RAWs first, then the others, each in path order. */
