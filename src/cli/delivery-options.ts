@@ -1,9 +1,10 @@
 import { readOptionFile } from './option-file.js';
 import path from 'node:path';
-import { parseIntInRange } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { parseVocabulary, type Vocabulary, type VocabularyMode } from '../core/keywords/vocabulary.js';
 import type { SidecarNamingChoice } from '../core/sidecars/sidecar-naming.js';
+import type { ResolvedFlags } from './flags/resolve.js';
+import type { RUN_FLAGS } from './flags/run-flags.js';
 
 /** The flags of issue #12: where results land and how keywords are shaped. */
 export interface DeliveryOptions {
@@ -17,18 +18,21 @@ export interface DeliveryOptions {
   sidecarNaming: SidecarNamingChoice;
 }
 
-export function parseDeliveryOptions(flags: Record<string, unknown>, cwd: string): DeliveryOptions {
-  const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+/** Reads the --vocabulary file and shapes the delivery flags (already parsed by the flag table). */
+export function parseDeliveryOptions({ values: v, given }: ResolvedFlags<typeof RUN_FLAGS>, cwd: string): DeliveryOptions {
   const out: DeliveryOptions = {
-    vocabularyMode: str('vocabularyMode') === 'strict' ? 'strict' : 'prefer',
-    contextFromMetadata: flags.contextFromMetadata === true,
-    sidecarNaming: (str('sidecarNaming') ?? 'auto') as SidecarNamingChoice,
+    vocabularyMode: v.vocabularyMode,
+    contextFromMetadata: v.contextFromMetadata,
+    sidecarNaming: v.sidecarNaming,
+    vocabularyHintTokens: v.vocabularyHintTokens,
+    minKeywords: v.minKeywords,
+    maxKeywords: v.maxKeywords,
   };
-  if (str('deliver') !== undefined) {
-    if (str('deliver')!.trim() === '') throw new UsageError('--deliver needs a folder, e.g. --deliver ./delivery');
-    out.deliverDir = path.resolve(cwd, str('deliver')!);
+  if (v.deliver !== undefined) {
+    if (v.deliver.trim() === '') throw new UsageError('--deliver needs a folder, e.g. --deliver ./delivery');
+    out.deliverDir = path.resolve(cwd, v.deliver);
   }
-  const file = str('vocabulary');
+  const file = v.vocabulary;
   if (file !== undefined) {
     let text: string;
     try {
@@ -43,11 +47,8 @@ export function parseDeliveryOptions(flags: Record<string, unknown>, cwd: string
     } catch (err) {
       throw new UsageError(`--vocabulary ${file}: ${(err as Error).message}. Export it from Lightroom with Metadata → Export Keywords, or list one keyword per line.`);
     }
-  } else if (flags.vocabularyMode !== undefined) {
+  } else if (given('vocabularyMode')) {
     throw new UsageError('--vocabulary-mode needs --vocabulary <file>.');
   }
-  if (str('vocabularyHintTokens') !== undefined) out.vocabularyHintTokens = parseIntInRange(str('vocabularyHintTokens')!, '--vocabulary-hint-tokens', 0, 100_000);
-  if (str('minKeywords') !== undefined) out.minKeywords = parseIntInRange(str('minKeywords')!, '--min-keywords', 1, 100);
-  if (str('maxKeywords') !== undefined) out.maxKeywords = parseIntInRange(str('maxKeywords')!, '--max-keywords', 1, 100);
   return out;
 }

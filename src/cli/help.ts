@@ -1,4 +1,5 @@
 import { Help, type Command, type Option } from 'commander';
+import { DEFAULT_BASE_URL, DEFAULT_MAX_IMAGE_SIZE, DEFAULT_MODEL } from '../core/config.js';
 
 /**
  * Every command's --help has the same shape: usage, options (defaults shown as values, not as
@@ -8,9 +9,9 @@ export type CommandName = 'photobatch' | 'run' | 'watch' | 'compare' | 'report' 
 
 const SETTINGS = {
   OPENROUTER_API_KEY: 'your OpenRouter key (https://openrouter.ai/settings/keys); not needed for --dry-run',
-  OPENROUTER_BASE_URL: 'API base, default https://openrouter.ai/api/v1 (any OpenAI-compatible server)',
-  AI_MODEL: 'model id, default google/gemini-2.5-flash',
-  MAX_IMAGE_SIZE: 'longest edge in px sent to the model, default 2048',
+  OPENROUTER_BASE_URL: `API base, default ${DEFAULT_BASE_URL} (any OpenAI-compatible server)`,
+  AI_MODEL: `model id, default ${DEFAULT_MODEL}`,
+  MAX_IMAGE_SIZE: `longest edge in px sent to the model, default ${DEFAULT_MAX_IMAGE_SIZE}`,
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -121,7 +122,11 @@ export function showDefaultsAsTyped(command: Command): void {
   // Choices are words typed as they are, too: (choices: xmp, json, txt).
   command.configureHelp({
     optionDescription(this: Help, option: Option) {
-      return Help.prototype.optionDescription.call(this, option).replace(/\(choices: ([^)]*)\)|choices: ("[^,]*"(?:, "[^,]*")*)/g, (m) => m.replace(/"/g, ''));
+      let text = Help.prototype.optionDescription.call(this, option);
+      // Flag-table options give commander no default (flags/build-command.ts), only the words to show for it.
+      const shown = option.defaultValue === undefined ? option.defaultValueDescription : undefined;
+      if (shown) text = option.argChoices ? text.replace(/\)$/, `, default: ${shown})`) : `${text} (default: ${shown})`;
+      return text.replace(/\(choices: ([^)]*)\)|choices: ("[^,]*"(?:, "[^,]*")*)/g, (m) => m.replace(/"/g, ''));
     },
   });
   for (const sub of command.commands) showDefaultsAsTyped(sub);

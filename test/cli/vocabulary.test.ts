@@ -55,12 +55,14 @@ describe('--vocabulary end to end', () => {
 describe('reading the vocabulary file', () => {
   it('takes UTF-8 (with or without a BOM) and UTF-16 with a BOM, as Windows tools save "Unicode" text', async () => {
     const { parseDeliveryOptions } = await import('../../src/cli/delivery-options.js');
+    const { resolveFlags } = await import('../../src/cli/flags/resolve.js');
+    const { RUN_FLAGS } = await import('../../src/cli/flags/run-flags.js');
     const dir = await tempDir();
     const text = 'Places\n\tHội An\n\t\t{Hoi An Ancient Town}\n';
     await writeFile(path.join(dir, 'utf16.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
     await writeFile(path.join(dir, 'utf8.txt'), `\uFEFF${text}`);
     for (const f of ['utf16.txt', 'utf8.txt']) {
-      const v = parseDeliveryOptions({ vocabulary: f }, dir).vocabulary!;
+      const v = parseDeliveryOptions(resolveFlags(RUN_FLAGS, { vocabulary: f }, 'run'), dir).vocabulary!;
       expect(v.lookup('hoi an ancient town')?.path, f).toEqual(['Places', 'Hội An']);
     }
   });

@@ -1,23 +1,19 @@
 import path from 'node:path';
-import { parseIntInRange } from '../../core/config.js';
 import { UsageError } from '../../core/errors.js';
 import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
 import { ExitCode } from '../exit-codes.js';
 import { usd } from '../format.js';
 import { style, useColor, type CliIO } from '../io.js';
-import { parseRunOptions } from '../run-options.js';
+import { parseCompareOptions } from '../compare-options.js';
 
 /** `photobatch compare <inputs> -m a,b`: a thin layer over core/compare; everything human goes to stderr. */
 export async function compareCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
-  const opts = parseRunOptions(flags, io);
+  const opts = parseCompareOptions(flags, io);
   const s = style(useColor(io));
   const info = (line: string) => {
     if (!opts.quiet) io.stderr.write(line + '\n');
   };
-  const models = [...new Set(String(flags.models ?? '').split(',').map((m) => m.trim()).filter(Boolean))];
-  if (models.length === 0) throw new UsageError('Name the models to compare: -m model-a,model-b (see `photobatch models`).');
-  const n = parseIntInRange(String(flags.sample ?? '12'), '--sample', 1, 1000);
-  const seed = parseIntInRange(String(flags.sampleSeed ?? '1'), '--sample-seed', 0, 2 ** 31 - 1);
+  const { models, sample: n, sampleSeed: seed } = opts;
 
   const photos = await scanInputs(inputs, { outDir: opts.outDir, cwd: io.cwd, readStdinPaths: async () => (await io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean) });
   if (photos.length === 0) {
@@ -63,7 +59,7 @@ export async function compareCommand(inputs: string[], flags: Record<string, unk
     }
     info(`Spent this run ${usd(result.spentUsd)} · ${displayPath(io.cwd, result.htmlFile)} · ${displayPath(io.cwd, result.jsonFile)}`);
     if (result.stopped) io.stderr.write(s.yellow(`Stopped: ${result.stopped.message}`) + '\n');
-    if (flags.json === true) io.stdout.write((await (await import('node:fs/promises')).readFile(result.jsonFile, 'utf8')));
+    if (opts.json) io.stdout.write((await (await import('node:fs/promises')).readFile(result.jsonFile, 'utf8')));
     if (result.stopped) return result.stopped.reason === 'interrupted' ? ExitCode.interrupted : ExitCode.stoppedResumable;
     return result.stats.some((st) => st.failures > 0) || Object.keys(result.notes).length > 0 ? ExitCode.someFailed : ExitCode.ok;
   } finally {

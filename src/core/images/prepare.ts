@@ -6,6 +6,7 @@ import { withOrientation } from './jpeg.js';
 import { stripJpegMetadata } from './jpeg-strip.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
+import { fitToBox } from './sizing.js';
 import { vipsRetryAlone, vipsShared } from './vips-gate.js';
 
 /** Seconds one photo may spend in sharp's pipeline (queue time for a libuv thread excluded). */
@@ -147,7 +148,9 @@ async function compressOnce(input: Buffer | string, sourceFormat: string | undef
   const { data, info } = await image
     // Width and height let sharp use JPEG/WebP shrink-on-load; the 90° turn of autoOrient runs
     // after the resize, on the small image.
-    .resize({ width: boxWidth, height: boxHeight, fit: 'inside', withoutEnlargement: true })
+    // The exact size of the one sizing rule (sizing.ts), which the dry run prices too; 'fill' to a size that
+    // already keeps the aspect is sharp's 'inside' without its dependence on shrink-on-load.
+    .resize({ ...fitToBox(source.width, source.height, boxWidth, boxHeight), fit: 'fill' })
     .flatten({ background: '#ffffff' }) // JPEG has no alpha: transparent areas would turn black
     // sharp's JPEG output defaults do the rest: sRGB (ICC and CMYK converted), every metadata block
     // stripped (EXIF with GPS, XMP, IPTC, ICC), 4:2:0 chroma, optimised Huffman coding.

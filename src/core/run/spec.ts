@@ -7,8 +7,9 @@ import type { TierOptions } from '../tiers/flex.js';
 
 /**
  * The resolved, validated settings of a run or a watch: what the run use case reads. The CLI's
- * parseRunOptions produces one from flags, environment and .env (every default applied there, once);
- * a library user can build one directly.
+ * parseRunOptions produces one from flags, environment and .env: every flag's default is written once, in
+ * the CLI's flag table (cli/flags/run-flags.ts), and the environment's in config.ts. A library user can
+ * build one directly.
  */
 export interface RunSpec {
   config: Pick<ResolvedConfig, 'apiKey' | 'baseURL' | 'model' | 'maxEdge' | 'maxEdgeExplicit'>;
