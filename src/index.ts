@@ -16,6 +16,7 @@ export { ApiError } from './core/openrouter/api-error.js';
 export { createSender } from './core/openrouter/sender.js';
 export { runBatch } from './core/batch.js';
 export type { BatchOptions, BatchResult, BatchEvent } from './core/batch.js';
+export type { OutputSink } from './core/session/sinks/sink.js';
 export { estimateDryRun } from './core/dry-run.js';
 export type { DryRunEstimate, DryRunOptions } from './core/dry-run.js';
 export { openJournal, readRecords, RESULTS_FILE } from './core/journal.js';

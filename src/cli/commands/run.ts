@@ -12,7 +12,7 @@ import { dryRunCostLine, dryRunJson } from '../dry-run-output.js';
 import { pathTemplateVars } from '../../core/template.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
 import { formatShard, selectShard } from '../../core/shard.js';
-import { escapeJsonControls, jsonLine, terminalSafe, terminalSafeLine } from '../terminal-text.js';
+import { escapeJsonControls, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
   const opts = parseRunOptions(flags, io);
@@ -133,13 +133,11 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         const result = await runBatch({
           photos, ...batchSettings(opts, setup, stats), ...outputs.batch,
           stopSignal, abortSignal, keepRecords: opts.reconcile,
+          ...(opts.json ? { sinks: [(await import('../json-lines-sink.js')).jsonLinesSink(io, stdoutClosed)] } : {}),
           onEvent: (event) => {
             if (event.type === 'record') tierTally.add(event.record);
             progress?.onEvent(event);
             lines?.onEvent(event);
-            if (opts.json && !stdoutClosed() && (event.type === 'record' || event.type === 'skipped')) {
-              io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
-            }
             if (event.type === 'stopping' && !progress && event.reason !== 'stdout_closed') io.stderr.write(s.yellow(terminalSafe(event.message)) + '\n');
             if (!progress && !opts.quiet) announceWait(event);
             // Under a progress bar a warning would be drawn over; keep them for after the bar.

@@ -11,7 +11,7 @@ import { renderRunSummary } from '../render-summary.js';
 import { usd } from '../format.js';
 import { shardOf } from '../../core/shard.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
-import { jsonLine, terminalSafe } from '../terminal-text.js';
+import { terminalSafe } from '../terminal-text.js';
 import { parseWatchFlags } from '../watch-program.js';
 
 /**
@@ -44,7 +44,6 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
   checkDeliverDir(opts);
   const setup = await openRunEndpoint(opts, io, s);
   const { watchFolder } = await import('../../core/watch/watch-folder.js');
-  const { createLiveReports, writeReports } = await import('../../core/watch/live-reports.js');
   const warnings: string[] = [];
   let progress: ReturnType<typeof import('../watch-progress.js').createWatchProgress> | undefined;
   const warn = (m: string) => (progress ? warnings.push(m) : io.stderr.write(s.yellow(`Warning: ${terminalSafe(m)}`) + '\n'));
@@ -60,11 +59,6 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
       ...(opts.shard ? { accept: (p: { file: string }) => shardOf(p, opts.shard!.count) === opts.shard!.index } : {}),
     });
     cleanup.unshift(() => watched.close());
-    const live = createLiveReports({
-      outDir: opts.outDir, contactSheet: opts.contactSheet, refreshSeconds, minIntervalMs: 1000,
-      onError: (err) => warn(`reports not updated (${err.message})`),
-    });
-    cleanup.unshift(() => live.close());
     info(s.dim(`Watching ${folder} (settle ${settleMs / 1000} s, ${watched.polling ? `polling: ${watched.polling}` : 'file system events'}) → ${opts.outDir}`)
       + s.dim(`${opts.contactSheet ? ` · live gallery: ${path.join(opts.outDir, 'report.html')}` : ''} · Ctrl-C to finish`));
     if (opts.maxCostUsd !== undefined && spentBefore > 0) info(s.dim(`Budget: ${usd(spentBefore, 4)} of ${usd(opts.maxCostUsd, 4)} already billed into this folder`));
@@ -82,8 +76,6 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
         if (event.type === 'taken') ++counts.taken;
         else if (event.type === 'record' || event.type === 'skipped') {
           counts.done++;
-          if (opts.json && !stdoutClosed()) io.stdout.write(jsonLine(event.type === 'skipped' ? { ...event.record, skipped: true } : event.record) + '\n');
-          live.changed();
           if (event.type === 'record') onRecord(event.record);
         } else if (event.type === 'stopping') {
           // Budget, credits, key or a closed stdout: the watch ends.
@@ -109,11 +101,12 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
       };
       redraw();
       const { runBatch } = await import('../../core/batch.js');
-      const result = await runBatch({ photos: watched.queue, ...batchSettings(opts, setup, stats), ...outputs.batch, stopSignal, abortSignal, onEvent, keepRecords: false });
+      // The reports are kept current as results arrive (the live gallery, newest first); the final ones stop reloading.
+      const result = await runBatch({
+        photos: watched.queue, ...batchSettings(opts, setup, stats), ...outputs.batch, stopSignal, abortSignal, onEvent, keepRecords: false,
+        liveReports: { refreshSeconds }, ...(opts.json ? { sinks: [(await import('../json-lines-sink.js')).jsonLinesSink(io, stdoutClosed)] } : {}),
+      });
       progress?.clear();
-      // runBatch wrote the final reports; a live rewrite finishing after them must not leave the page reloading.
-      await live.close();
-      await writeReports(opts.outDir, await openResults([opts.outDir]), result.report, { contactSheet: opts.contactSheet });
       for (const w of warnings) io.stderr.write(s.yellow(`Warning: ${terminalSafe(w)}`) + '\n');
       if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
       if (!opts.quiet) io.stderr.write(renderRunSummary(result, opts.outDir, color));

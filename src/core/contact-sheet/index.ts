@@ -30,7 +30,11 @@ async function existingThumbs(outDir: string): Promise<Set<string>> {
  */
 export async function writeContactSheet(
   outDir: string,
-  input: { results: MergedResults; report: CostReport; title?: string; file?: string; live?: { refreshSeconds: number } },
+  input: {
+    results: MergedResults; report: CostReport; title?: string; file?: string; live?: { refreshSeconds: number };
+    /** Newest photos first (a watch's gallery: the guest looks for the photo just taken); otherwise path order. */
+    newestFirst?: boolean;
+  },
 ): Promise<string> {
   const file = input.file ?? path.join(outDir, CONTACT_SHEET_FILE);
   const pageDir = path.dirname(path.resolve(file));
@@ -44,12 +48,23 @@ export async function writeContactSheet(
     }
   }
   const chunks = renderContactSheetStream({
-    records: cards(), total: input.results.photos, report: input.report,
+    records: input.newestFirst ? newestFirst(cards()) : cards(), total: input.results.photos, report: input.report,
     ...(input.live ? { live: input.live } : {}),
     ...(input.title === undefined ? {} : { title: input.title }),
   });
   await writeChunksAtomic(file, chunks);
   return file;
+}
+
+/**
+ * The cards by the time of their record, newest first (a stable sort: photos recorded in the same
+ * millisecond keep path order). The order needs every card, so this one sheet holds them in memory.
+ */
+async function* newestFirst<T extends { record: { at?: string } }>(cards: AsyncIterable<T>): AsyncGenerator<T> {
+  const all: T[] = [];
+  for await (const card of cards) all.push(card);
+  const time = (c: T) => Date.parse(c.record.at ?? '') || 0;
+  yield* all.sort((a, b) => time(b) - time(a));
 }
 
 /** Relative URL of a file path: forward slashes, each segment percent-encoded. */

@@ -10,6 +10,8 @@ export interface ManifestEntry {
   file: string;
   for: string;
   fields?: Record<string, string>;
+  /** Other photos that wrote into this file (a RAW's JPEG into their shared sidecar): how a later run names them the same. */
+  by?: string[];
 }
 
 /** A short fingerprint of a value photobatch wrote, to tell it later from a value edited by hand. */
@@ -94,8 +96,11 @@ export class OutputManifest {
     throw new Error(`${abs} exists and photobatch did not create it; not replacing it (move it away or pass --overwrite)`);
   }
 
-  record(abs: string, forInput: string, fields?: Record<string, string>): void {
-    const e: ManifestEntry = { file: path.resolve(abs), for: path.resolve(forInput), ...(fields ? { fields } : {}) };
+  record(abs: string, forInput: string, fields?: Record<string, string>, byInput?: string): void {
+    const owner = path.resolve(forInput);
+    const writer = byInput === undefined ? owner : path.resolve(byInput);
+    const by = [...new Set([...(this.entry(abs)?.by ?? []), ...(writer === owner ? [] : [writer])])];
+    const e: ManifestEntry = { file: path.resolve(abs), for: owner, ...(fields ? { fields } : {}), ...(by.length > 0 ? { by } : {}) };
     this.#load().set(e.file, e);
     // O_NOFOLLOW: a symlink planted as the manifest must not redirect the append to someone else's file.
     const fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);

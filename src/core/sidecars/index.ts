@@ -2,7 +2,7 @@ import { writeJsonSidecar, writeTxtSidecar } from './json-txt.js';
 import { sidecarPath, type SidecarKind, type SidecarNaming } from './sidecar-path.js';
 import { createXmpWriter, type XmpWriter } from './xmp.js';
 import { fingerprint, type OutputManifest } from '../safety/output-manifest.js';
-import { sharedNames } from './unique-names.js';
+import { SidecarNames, type PhotoName } from './unique-names.js';
 import { resolveSidecarNaming, type SidecarNamingChoice } from './sidecar-naming.js';
 import path from 'node:path';
 
@@ -15,6 +15,11 @@ import type { KeepExisting, Provenance, SidecarFields } from './types.js';
 export interface SidecarWriter {
   /** Returns the sidecar files written, absolute. */
   write(photo: { path: string; file: string }, fields: SidecarFields, provenance: Provenance): Promise<string[]>;
+  /**
+   * A photo was taken from the source: its sidecar name is decided now, in the source's order, so photos
+   * arriving during a watch are named as `run` names them and a name once written never changes.
+   */
+  arrive?(photo: { path: string; file: string }): void;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,7 @@ export interface SidecarWriterOptions {
    * Every photo of the run: two that would share a sidecar name (IMG_1.jpg, IMG_1.png) get their own,
    * except a RAW and its JPEG, which are one shot and share IMG_1.xmp as Lightroom expects.
    */
-  photos?: Iterable<{ path: string }>;
+  photos?: Iterable<PhotoName>;
   /** Files photobatch created: only those (and merges into XMP/JSON sidecars) may be written. */
   manifest?: OutputManifest;
   /** Replace fields (and .txt files) that were written by hand. */
@@ -69,16 +74,26 @@ export function createSidecarWriter(opts: SidecarWriterOptions): SidecarWriter {
     if (kind === 'json') return writeJsonSidecar(target, fields, provenance, keep);
     return writeTxtSidecar(target, fields, keep);
   };
-  const names = sharedNames(opts.photos ?? [], opts.naming === 'darktable' ? 'darktable' : 'default');
+  const manifest = opts.manifest;
+  const recorded = (photo: PhotoName, naming: SidecarNaming) =>
+    kinds.map((kind) => manifest?.entry(sidecarPath(photo, { kind, outDir: opts.outDir, inPlace: opts.inPlace, naming }))).find((e) => e !== undefined);
+  const names = new SidecarNames(opts.naming === 'darktable' ? 'darktable' : 'default', opts.photos ?? [], {
+    shared: (photo) => {
+      const e = recorded(photo, 'default');
+      return e ? { owner: e.for, sharers: e.by ?? [] } : undefined;
+    },
+    ownNamed: (photo) => recorded(photo, 'darktable')?.for === path.resolve(photo.path),
+  });
 
   return {
     async write(photo, fields, provenance) {
       const written: string[] = [];
-      const owner = names.ownerOf(photo.path);
+      const decision = names.decide(photo);
+      const owner = decision.owner;
       const outFolder = path.join(path.resolve(opts.outDir), path.dirname(photo.file));
       const dirs = opts.inPlace ? [path.dirname(photo.path)] : [outFolder, path.dirname(photo.path)];
       // A photo that would share another's sidecar (IMG_1.jpg, IMG_1.png) gets its own name, whatever the convention.
-      const naming = names.own.has(photo.path) ? 'darktable' : await resolveSidecarNaming(photo.path, opts.naming, dirs);
+      const naming = decision.own ? 'darktable' : await resolveSidecarNaming(photo.path, opts.naming, dirs);
       for (const kind of kinds) {
         const target = sidecarPath(photo, { kind, outDir: opts.outDir, inPlace: opts.inPlace, naming });
         // The original image is never touched, whatever name the photo has.
@@ -90,12 +105,19 @@ export function createSidecarWriter(opts: SidecarWriterOptions): SidecarWriter {
           const keep: KeepExisting = (field, existing) =>
             opts.overwrite !== true && existing.trim() !== '' && !(state === 'ours' && before[field] === fingerprint(existing));
           const prints = await writeOne(kind, target, fields, provenance, opts.manifest ? keep : () => false);
-          if (prints && opts.manifest) opts.manifest.record(target, owner, { ...before, ...prints });
+          if (prints && opts.manifest) opts.manifest.record(target, owner, { ...before, ...prints }, photo.path);
           return prints !== false;
         });
         if (wrote) written.push(target);
       }
       return written;
+    },
+    arrive(photo) {
+      try {
+        names.arrive(photo);
+      } catch {
+        // A photo whose sidecar path is refused: write() says so on its record.
+      }
     },
     async close() {
       await Promise.all([...queues.values()]);

@@ -1,0 +1,40 @@
+import type { BatchOptions } from './options.js';
+import type { ApiError } from '../openrouter/api-error.js';
+import { waitForCredits } from '../openrouter/credits.js';
+import { createSender, type Sender, type SenderEvent } from '../openrouter/sender.js';
+import type { RetryPolicy } from '../retry-policy.js';
+import { withTier } from '../tiers/flex.js';
+
+/**
+ * The session's sender: the client (on the flex tier when asked), flow control, retries, and the credit
+ * wait. `--wait-for-credits` is one deadline for the whole run, counted from the first time credits ran out:
+ * later waits get what is left of it, so the run gives up when it says it will.
+ */
+export function sessionSender(
+  opts: Omit<BatchOptions, 'photos'>, policy: RetryPolicy, hardSignal: AbortSignal, onEvent: (event: SenderEvent) => void,
+): Sender {
+  let creditDeadline: number | undefined;
+  const waitMs = opts.waitForCreditsMs;
+  return createSender({
+    client: opts.tier ? { chatCompletion: withTier((b, o) => opts.client.chatCompletion(b, o), opts.tier) } : opts.client,
+    concurrency: opts.concurrency,
+    ...(opts.autoConcurrency ? { autoInitial: Math.min(4, opts.concurrency) } : {}),
+    retries: opts.retries, policy,
+    ...(opts.rpm === undefined ? {} : { rpm: opts.rpm }),
+    ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),
+    ...(waitMs === undefined
+      ? {}
+      : {
+          creditDeadline: () => (creditDeadline ??= Date.now() + waitMs),
+          waitForCredits: (_err: ApiError, signal?: AbortSignal) => {
+            creditDeadline ??= Date.now() + waitMs;
+            const left = Math.max(0, creditDeadline - Date.now());
+            return waitForCredits({
+              client: opts.client, intervalMs: Math.min(opts.creditPollMs ?? 30_000, Math.max(1, left)), maxWaitMs: left,
+              ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }), signal: signal ?? hardSignal,
+            });
+          },
+        }),
+    onEvent,
+  });
+}
