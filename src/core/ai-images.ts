@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
 import { buildAiXmp, embedXmp, type AiProvenance } from './ai-image-xmp.js';
 import { fitFileName } from './safety/file-names.js';
 import type { OutputManifest } from './safety/output-manifest.js';
@@ -37,10 +38,10 @@ export async function saveAiImages(
     const bytes = m[2] ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload));
     const packet = opts.provenance ? buildAiXmp(opts.provenance) : undefined;
     const marked = packet === undefined ? undefined : embedXmp(bytes, packet);
-    await writeFile(abs, marked ?? bytes);
+    await writeFileAtomic(abs, marked ?? bytes); // a crash mid-write leaves no half image
     opts.manifest?.record(abs, opts.photoPath ?? photoFile);
     if (packet !== undefined && marked === undefined) {
-      await writeFile(`${abs}.xmp`, packet);
+      await writeFileAtomic(`${abs}.xmp`, packet);
       opts.manifest?.record(`${abs}.xmp`, opts.photoPath ?? photoFile);
     }
     saved.push(rel);

@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import type { PhotoRef } from './types.js';
 import { ImageError } from './errors.js';
 import { readImageHeader } from './images/header.js';
-import { familyFor, modelTargetSize, UNKNOWN_FAMILY_NOTE } from './pricing/image-tokens.js';
+import { sentSize, sizingFor } from './images/sizing.js';
+import { familyFor, UNKNOWN_FAMILY_NOTE } from './pricing/image-tokens.js';
 import { estimatePhoto, expectedOutputTokens as expectedOutput, type PhotoEstimate } from './pricing/estimate.js';
 import type { ModelPrice } from './pricing/prices.js';
 
@@ -65,6 +66,7 @@ export interface DryRunEstimate {
 /** Estimates a run from image headers alone: no pixel decode, no network, no key. */
 export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimate> {
   const family = familyFor(opts.model);
+  const sizing = sizingFor(opts);
   const expectedOutputTokens = expectedOutput({
     maxTokens: opts.maxTokens,
     ...(opts.historyOutputTokens === undefined ? {} : { history: opts.historyOutputTokens }),
@@ -76,9 +78,7 @@ export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimat
       limit(async (): Promise<DryRunPhoto> => {
         try {
           const header = await readImageHeader(photo.path);
-          const sent = opts.maxEdgeExplicit
-            ? fitInside(header.width, header.height, opts.maxEdge)
-            : modelTargetSize(family, header.width, header.height, opts.maxEdge);
+          const sent = sentSize(sizing, header.width, header.height);
           const prompt = typeof opts.prompt === 'string' ? opts.prompt : opts.prompt(photo);
           const est = estimatePhoto({
             price: opts.price, family, width: sent.width, height: sent.height, promptText: prompt,
@@ -127,10 +127,4 @@ export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimat
       seconds: Math.ceil(readable / Math.max(1, opts.concurrency)) * secondsPerRequest,
     },
   };
-}
-
-/** Fit inside an edge×edge box, never enlarging. */
-export function fitInside(width: number, height: number, edge: number): { width: number; height: number } {
-  const scale = Math.min(1, edge / Math.max(width, height));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }

@@ -3,7 +3,8 @@
  * typical event photo costs on each, so models can be compared on the figure that matters.
  */
 import { DEFAULT_MAX_IMAGE_SIZE, DEFAULT_PROMPT } from './config.js';
-import { familyFor, modelTargetSize, type ModelFamily } from './pricing/image-tokens.js';
+import { sentSize } from './images/sizing.js';
+import { familyFor, type ModelFamily } from './pricing/image-tokens.js';
 import { DEFAULT_EXPECTED_OUTPUT_TOKENS, estimatePhoto } from './pricing/estimate.js';
 import type { ModelPrice } from './pricing/prices.js';
 import { flexPrice, flexSupport } from './tiers/flex.js';
@@ -60,7 +61,7 @@ const perMillion = (usdPerToken: number | null): number | null =>
 /** One model's listing, estimated exactly as a dry run of the reference photo would be. */
 export function describeModel(m: ModelPrice, opts: ListOptions = {}): ModelListing {
   const family = familyFor(m.id);
-  const sent = modelTargetSize(family, REFERENCE_PHOTO.width, REFERENCE_PHOTO.height, opts.maxEdge ?? DEFAULT_MAX_IMAGE_SIZE);
+  const sent = sentSize({ mode: 'model', family, ceiling: opts.maxEdge ?? DEFAULT_MAX_IMAGE_SIZE }, REFERENCE_PHOTO.width, REFERENCE_PHOTO.height);
   const est = estimatePhoto({
     price: m, family, width: sent.width, height: sent.height, promptText: opts.prompt ?? DEFAULT_PROMPT,
     expectedOutputTokens: opts.expectedOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, maxTokens: LISTING_MAX_TOKENS,

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { readExif, type ExifFields } from './images/exif.js';
 import { vipsShared } from './images/vips-gate.js';
 
 export interface TemplateVars {
@@ -61,16 +62,20 @@ export function pathTemplateVars(photo: { path: string; file: string }): Templat
 export async function readTemplateVars(photo: { path: string; file: string }, buffer?: Buffer): Promise<TemplateVars> {
   const { filename, folder } = pathTemplateVars(photo);
   const bytes = buffer ?? (await readHead(photo.path).catch(() => undefined));
-  let basics = bytes ? parseExifBasics(bytes) : {};
+  let basics = bytes ? dateAndCamera(readExif(bytes)) : {};
   if (!bytes || !isJpegOrTiff(bytes)) {
     // HEIC, PNG and WebP keep EXIF in containers we do not walk: let libvips find it.
     const exif = await vipsShared(() => sharp(buffer ?? photo.path).metadata())
       .then((m) => m.exif)
       .catch(() => undefined);
-    if (exif) basics = parseExifBasics(exif);
+    if (exif) basics = dateAndCamera(readExif(exif));
   }
   return { filename, folder, ...basics };
 }
+
+const dateAndCamera = ({ date, camera }: ExifFields) => ({ ...(date ? { date } : {}), ...(camera ? { camera } : {}) });
+const isJpegOrTiff = (b: Buffer) =>
+  b.length >= 8 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*' || (b[0] === 0xff && b[1] === 0xd8));
 
 async function readHead(file: string): Promise<Buffer> {
   const fh = await open(file, 'r');
@@ -81,99 +86,4 @@ async function readHead(file: string): Promise<Buffer> {
   } finally {
     await fh.close();
   }
-}
-
-const TAG_MAKE = 0x010f;
-const TAG_MODEL = 0x0110;
-const TAG_EXIF_IFD = 0x8769;
-const TAG_DATE_ORIGINAL = 0x9003;
-const TYPE_ASCII = 2;
-const TYPE_LONG = 4;
-
-/**
- * Make/Model/DateTimeOriginal from a JPEG, a TIFF-based file (TIFF, CR2, NEF, ARW, DNG),
- * or a bare EXIF block (with or without the `Exif\0\0` prefix). Malformed data yields `{}`.
- */
-export function parseExifBasics(buf: Buffer): { date?: string; camera?: string } {
-  try {
-    const tiff = findTiff(buf);
-    if (!tiff) return {};
-    const le = tiff.toString('latin1', 0, 2) === 'II';
-    const u16 = (o: number) => (le ? tiff.readUInt16LE(o) : tiff.readUInt16BE(o));
-    const u32 = (o: number) => (le ? tiff.readUInt32LE(o) : tiff.readUInt32BE(o));
-    if (u16(2) !== 42) return {};
-
-    const readIfd = (offset: number): Map<number, string | number> => {
-      const out = new Map<number, string | number>();
-      if (offset < 8 || offset + 2 > tiff.length) return out;
-      const count = u16(offset);
-      for (let i = 0; i < count; i++) {
-        const e = offset + 2 + i * 12;
-        if (e + 12 > tiff.length) break;
-        const tag = u16(e);
-        const type = u16(e + 2);
-        const n = u32(e + 4);
-        if (type === TYPE_ASCII) {
-          const start = n <= 4 ? e + 8 : u32(e + 8);
-          if (start + n > tiff.length) continue;
-          out.set(tag, tiff.toString('latin1', start, start + n).replace(/\0[\s\S]*$/, '').trim());
-        } else if (type === TYPE_LONG && n === 1) {
-          out.set(tag, u32(e + 8));
-        }
-      }
-      return out;
-    };
-
-    const ifd0 = readIfd(u32(4));
-    const exifPtr = ifd0.get(TAG_EXIF_IFD);
-    const exifIfd = typeof exifPtr === 'number' ? readIfd(exifPtr) : new Map<number, string | number>();
-    const result: { date?: string; camera?: string } = {};
-    const date = formatExifDate(exifIfd.get(TAG_DATE_ORIGINAL));
-    if (date) result.date = date;
-    const camera = cameraName(ifd0.get(TAG_MAKE), ifd0.get(TAG_MODEL));
-    if (camera) result.camera = camera;
-    return result;
-  } catch {
-    return {};
-  }
-}
-
-const isTiff = (b: Buffer) => b.length >= 8 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*');
-const isJpegOrTiff = (b: Buffer) => isTiff(b) || (b[0] === 0xff && b[1] === 0xd8);
-
-function findTiff(buf: Buffer): Buffer | undefined {
-  if (isTiff(buf)) return buf;
-  if (buf.toString('latin1', 0, 6) === 'Exif\0\0') return isTiff(buf.subarray(6)) ? buf.subarray(6) : undefined;
-  if (buf[0] !== 0xff || buf[1] !== 0xd8) return undefined;
-  // Walk JPEG markers up to the first scan; EXIF is an APP1 segment starting "Exif\0\0".
-  let o = 2;
-  while (o + 4 <= buf.length && buf[o] === 0xff) {
-    const marker = buf[o + 1];
-    if (marker === 0xda || marker === 0xd9) return undefined;
-    const len = buf.readUInt16BE(o + 2);
-    if (marker === 0xe1 && buf.toString('latin1', o + 4, o + 10) === 'Exif\0\0') {
-      const seg = buf.subarray(o + 10, o + 2 + len);
-      return isTiff(seg) ? seg : undefined;
-    }
-    o += 2 + len;
-  }
-  return undefined;
-}
-
-function formatExifDate(v: string | number | undefined): string | undefined {
-  if (typeof v !== 'string') return undefined;
-  const m = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(v);
-  // Cameras with an unset clock write "0000:00:00 00:00:00": that is no date at all.
-  if (!m || m[1] === '0000') return undefined;
-  return `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`;
-}
-
-function cameraName(make: string | number | undefined, model: string | number | undefined): string | undefined {
-  const mk = typeof make === 'string' ? make.trim() : '';
-  const md = typeof model === 'string' ? model.trim() : '';
-  if (!md) return mk || undefined;
-  // Most makers repeat the brand in Model ("Canon" + "Canon EOS R5"); "NIKON CORPORATION" + "NIKON Z 6" too.
-  const brand = mk.split(/\s+/)[0] ?? '';
-  if (!brand || md.toLowerCase().startsWith(brand.toLowerCase())) return md;
-  return `${mk} ${md}`;
 }

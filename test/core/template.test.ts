@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseExifBasics, readTemplateVars, renderTemplate } from '../../src/core/template.js';
+import { readTemplateVars, renderTemplate } from '../../src/core/template.js';
+import { readExif } from '../../src/core/images/exif.js';
+
+/** What the template reads of the one EXIF reader: date and camera. */
+const parseExifBasics = (buf: Buffer) => {
+  const { date, camera } = readExif(buf);
+  return { ...(date ? { date } : {}), ...(camera ? { camera } : {}) };
+};
 
 const roots: string[] = [];
 async function tempDir(): Promise<string> {
@@ -73,7 +80,7 @@ describe('renderTemplate', () => {
   });
 });
 
-describe('parseExifBasics', () => {
+describe('the EXIF reader: date and camera', () => {
   it('reads Make, Model and DateTimeOriginal from a JPEG', async () => {
     const jpeg = await canvas().jpeg().withExif(exif).toBuffer();
     expect(parseExifBasics(jpeg)).toEqual({ date: '2024-02-10 19:30:05', camera: 'Canon EOS R5' });
@@ -89,6 +96,12 @@ describe('parseExifBasics', () => {
     const expected = { date: '2025-01-29 09:15:00', camera: 'FUJIFILM X-T5' };
     expect(parseExifBasics(tiff)).toEqual(expected);
     expect(parseExifBasics(Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]))).toEqual(expected);
+  });
+
+  it('reads the orientation, date and camera of one block in one pass, as sharp and ExifTool see them', async () => {
+    const jpeg = await canvas().jpeg().withMetadata({ orientation: 6 }).withExif(exif).toBuffer();
+    expect((await sharp(jpeg).metadata()).orientation).toBe(6);
+    expect(readExif(jpeg)).toEqual({ orientation: 6, date: '2024-02-10 19:30:05', camera: 'Canon EOS R5' });
   });
 
   it('ignores an unset camera clock and survives garbage and truncation', async () => {

@@ -1,5 +1,5 @@
 /** The figures of compare.json, from each model's journaled answers for the sample. */
-import { structuredOutput } from '../contact-sheet/render-html.js';
+import { structuredOutput } from '../contact-sheet/render-output.js';
 import type { ResultRecord } from '../types.js';
 import { roundUsd } from '../report.js';
 

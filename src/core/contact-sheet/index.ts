@@ -6,7 +6,8 @@ import { renderContactSheetStream } from './render-html.js';
 import { writeChunksAtomic } from '../atomic-write.js';
 import { isThumbnailKey, THUMBS_DIR, thumbnailRelPath } from './thumbnail.js';
 
-export { escapeHtml, formatUsd, renderContactSheet, type ContactSheetInput } from './render-html.js';
+export { renderContactSheet, type ContactSheetInput } from './render-html.js';
+export { escapeHtml, formatUsd } from './render-output.js';
 export { thumbnailRelPath, writeThumbnail } from './thumbnail.js';
 
 export const CONTACT_SHEET_FILE = 'report.html';

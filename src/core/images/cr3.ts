@@ -1,7 +1,7 @@
 import type { ByteSource } from './bytes.js';
 import { parseBoxes, readTopLevelBoxes, type Box } from './bmff.js';
 import type { Candidate, Found } from './raw-candidates.js';
-import { tiffBlobOrientation } from './tiff.js';
+import { readExif } from './exif.js';
 
 /** Canon's metadata box inside moov: CMT1 (IFD0, with Orientation), THMB (160×120 JPEG), … */
 const CANON_UUID = '85c0b687820f11e08111f4ce462b6a48';
@@ -30,7 +30,7 @@ export async function cr3Candidates(src: ByteSource): Promise<Found> {
       const canon = parseBoxes(moov, 8, moov.length).find((b) => b.type === 'uuid' && b.uuid === CANON_UUID);
       if (!canon) continue;
       for (const b of parseBoxes(moov, canon.body, canon.end)) {
-        if (b.type === 'CMT1') orientation = await tiffBlobOrientation(moov.subarray(b.body, b.end));
+        if (b.type === 'CMT1') orientation = readExif(moov.subarray(b.body, b.end)).orientation;
         if (b.type === 'THMB') candidates.push(await boxedJpeg(src, box.start + b.start, 16));
       }
     }

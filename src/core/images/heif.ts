@@ -1,6 +1,6 @@
 import type { ByteSource } from './bytes.js';
 import { child, parseBoxes, readTopLevelBoxes, uintBE, type Box } from './bmff.js';
-import { tiffBlobOrientation } from './tiff.js';
+import { readExif } from './exif.js';
 
 /** What the HEIF container says about its primary image, read without decoding any pixels. */
 export interface HeifInfo {
@@ -141,7 +141,7 @@ async function exifOrientationOf(
   if (data.length < 4) return undefined;
   // HEIF Exif items start with a 32-bit offset to the TIFF header (past an optional "Exif\0\0").
   const tiffAt = 4 + data.readUInt32BE(0);
-  return tiffAt < data.length ? tiffBlobOrientation(data.subarray(tiffAt)) : undefined;
+  return tiffAt < data.length ? readExif(data.subarray(tiffAt)).orientation : undefined;
 }
 
 /** from item → to items, for one reference type ('cdsc': describes, 'dimg': derived from). */

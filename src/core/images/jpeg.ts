@@ -1,5 +1,5 @@
 import type { ByteSource } from './bytes.js';
-import { tiffBlobOrientation } from './tiff.js';
+import { readExif } from './exif.js';
 
 export interface JpegInfo {
   width: number;
@@ -46,7 +46,7 @@ export async function readJpegInfo(src: ByteSource, offset: number, limit: numbe
     if (marker === 0xda) return undefined; // scan data before any frame header
     if (marker === 0xe1 && orientation === undefined && len > 8) {
       const app1 = await src.read(pos + 4, len - 2);
-      if (app1.subarray(0, 6).equals(EXIF_ID)) orientation = await tiffBlobOrientation(app1.subarray(6));
+      if (app1.subarray(0, 6).equals(EXIF_ID)) orientation = readExif(app1.subarray(6)).orientation;
     }
     pos += 2 + len;
   }

@@ -1,4 +1,4 @@
-import { bufferSource, type ByteSource } from './bytes.js';
+import type { ByteSource } from './bytes.js';
 
 /** TIFF tags this module's callers look at. */
 export const TAG = {
@@ -124,11 +124,4 @@ export async function readValues(src: ByteSource, ifd: Ifd, tag: number, max = 6
 export function orientationOf(ifd: Ifd | undefined): number | undefined {
   const o = ifd ? inlineValue(ifd, TAG.Orientation) : undefined;
   return o !== undefined && o >= 1 && o <= 8 ? o : undefined;
-}
-
-/** The Orientation tag of the first IFD of a TIFF structure held in memory (an EXIF block). */
-export async function tiffBlobOrientation(blob: Buffer): Promise<number | undefined> {
-  const header = parseTiffHeader(blob);
-  if (!header) return undefined;
-  return orientationOf(await readIfd(bufferSource(blob), header.ifd0, header.littleEndian));
 }

@@ -1,9 +1,9 @@
-import type { ErrorKind, Usage } from '../types.js';
-import { isDocumentedFree } from './usage.js';
+import type { ErrorKind } from '../types.js';
 import { clock, waitText } from '../time-text.js';
 
 export { clock, waitText };
-import { ApiError, interruptedError, type ApiErrorInit, type ApiStopReason, type FailureAction } from './api-error.js';
+import { ApiError, type ApiErrorInit, type ApiStopReason, type FailureAction } from './api-error.js';
+import { findBodyError, oneLine, rawText, rec, statusOf, str, stringList, type Json } from './error-body.js';
 import { headerValue, rateLimitResetAt, serverDelayHintMs, type HeaderBag } from './retry-delay.js';
 
 /** Everything classify needs from one HTTP answer (status 2xx included: errors also come inside 200 bodies). */
@@ -37,68 +37,6 @@ const MODEL_GONE = new Set([
   'model_not_found', 'wrong_endpoint', 'no_endpoints', 'model_deprecated', 'model_unavailable_upstream',
   'privacy_restricted', 'constraint_filtered', 'free_variant_ended',
 ]);
-// In-body errors often carry only a type; map it to the status the same error would have had.
-const TYPE_STATUS: Record<string, number> = {
-  rate_limit_exceeded: 429, provider_unavailable: 502, provider_overloaded: 529, temporarily_unavailable: 503,
-  timeout: 504, server: 500, server_error: 500, unmapped: 500, invalid_image: 400, image_too_large: 413,
-  image_too_small: 400, unsupported_image_format: 400, invalid_request: 400, content_policy_violation: 400,
-};
-
-type Json = Record<string, unknown>;
-const rec = (v: unknown): Json | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/** The error object of a 2xx body, if it carries one: top-level `error`, `choices[].error`, or finish_reason "error". */
-export function findBodyError(body: unknown): Json | null {
-  const b = rec(body);
-  if (!b) return null;
-  const top = rec(b.error);
-  if (top) return top;
-  // LM Studio and other local servers answer errors as HTTP 200 with a string `error` (openrouter-api.md §16).
-  if (typeof b.error === 'string' && b.error !== '') return { code: 400, message: b.error };
-  const choices = Array.isArray(b.choices) ? b.choices : [];
-  for (const c of choices) {
-    const choice = rec(c);
-    const err = rec(choice?.error);
-    if (err) return err;
-    if (choice?.finish_reason === 'error') return { code: 502, message: 'The provider ended the answer with an error' };
-  }
-  return null;
-}
-
-/** Single line, bounded, so API text can go into a one-line message. */
-export function oneLine(text: string, max = 300): string {
-  // Control characters (ANSI escapes included) from a server never reach the terminal.
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-function statusOf(httpStatus: number, err: Json | null): number {
-  if (httpStatus >= 300 || !err) return httpStatus;
-  const code = typeof err.code === 'string' && /^\d{3}$/.test(err.code) ? Number(err.code) : err.code;
-  if (typeof code === 'number' && code >= 400 && code < 600) return code;
-  const type = str(rec(err.metadata)?.error_type) ?? str(err.error_type) ?? str(err.code);
-  // Anything else inside a 200 is a provider failure mid-answer: worth another try.
-  return (type === undefined ? undefined : TYPE_STATUS[type]) ?? 502;
-}
-
-const stringList = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
-
-/** `metadata.raw`: a string, a JSON string, or an object such as {"__kind":"OK","data":"{…}"}. */
-function rawText(raw: unknown): string | undefined {
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw === 'string') return raw;
-  const r = rec(raw);
-  if (r && typeof r.data === 'string') return r.data;
-  try {
-    return JSON.stringify(raw);
-  } catch {
-    return undefined;
-  }
-}
-
 function isNoAllowedProviders(message: string, availability: Json | undefined): boolean {
   const excluded = stringList(availability?.excluded_by);
   return /no allowed providers/i.test(message) || excluded.includes('allowed_providers');
@@ -293,67 +231,4 @@ export function classifyResponse(facts: ResponseFacts): ApiError {
     result = { ...rest, action: 'retry' };
   }
   return new ApiError(message, result);
-}
-
-/**
- * A 2xx answer with no text and no images. Billed unless OpenRouter documents it as free (no completion tokens and
- * no finish reason, openrouter-api.md §2.3): a free one is worth another try, a billed one is not (a plain retry
- * re-buys the same failure), so it fails the photo with its usage in the bill.
- */
-export function emptyResponseError(finishReason: string | null, body: unknown, usage?: Usage): ApiError {
-  const free = usage === undefined || isDocumentedFree(usage.completion_tokens, finishReason);
-  const billed = free ? {} : { usage };
-  if (finishReason === 'length') {
-    const reasoning = usage?.reasoning_tokens ? ` (${usage.reasoning_tokens} of ${usage.completion_tokens} tokens were reasoning)` : '';
-    return new ApiError(
-      `The model used all of --max-tokens before writing an answer${reasoning}; it was billed. Raise --max-tokens or lower --reasoning (e.g. --reasoning off), then re-run.`,
-      { status: 200, kind: 'empty_response', action: 'fail_photo', body, ...billed },
-    );
-  }
-  if (finishReason === 'content_filter') {
-    return new ApiError("The provider's content filter returned an empty answer for this photo; try another model if it should pass.", {
-      status: 200, kind: 'moderation', action: 'fail_photo', body, ...billed,
-    });
-  }
-  if (!free) {
-    return new ApiError(
-      `The model returned an empty answer (finish reason ${finishReason ?? 'none'}) and it was billed; try another model or prompt.`,
-      { status: 200, kind: 'empty_response', action: 'fail_photo', body, usage: usage! },
-    );
-  }
-  return new ApiError(
-    `The model returned an empty answer (finish reason ${finishReason ?? 'none'}); try again later or choose another model.`,
-    { status: 200, kind: 'empty_response', action: 'retry', body },
-  );
-}
-
-/** `message.refusal`: the model declined. Billed (openrouter-api.md §2.3); not retried on the same model. */
-export function refusalError(refusal: string, usage: Usage, model: string, body: unknown): ApiError {
-  return new ApiError(`The model refused this photo ("${oneLine(refusal, 160)}"); it was billed. Try another model or prompt if it should pass.`, {
-    status: 200, kind: 'refused', action: 'fail_photo', body, usage, model,
-  });
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-
-/** A request that got no usable HTTP answer: caller abort, our deadline, or a network failure. */
-export function classifyTransportError(
-  error: unknown,
-  ctx: { callerSignal?: AbortSignal | undefined; deadlineSignal?: AbortSignal; timeoutMs: number; host: string },
-): ApiError {
-  if (ctx.callerSignal?.aborted) return interruptedError(undefined, error);
-  const e = rec(error) ?? {};
-  const cause = rec(e.cause) ?? {};
-  const code = str(e.code) ?? str(cause.code) ?? str(e.name) ?? 'error';
-  const detail = oneLine(str(e.message) ?? str(cause.message) ?? String(error), 200);
-  if (ctx.deadlineSignal?.aborted || TIMEOUT_CODES.has(code) || e.name === 'TimeoutError') {
-    return new ApiError(
-      `No answer from OpenRouter within ${Math.round(ctx.timeoutMs / 100) / 10} s; try again later or raise --timeout.`,
-      { status: null, kind: 'timeout', action: 'retry', cause: error },
-    );
-  }
-  return new ApiError(
-    `Could not reach OpenRouter at ${ctx.host} (${code}: ${detail}); check the network connection or --base-url.`,
-    { status: null, kind: 'network', action: 'retry', cause: error },
-  );
 }

@@ -1,7 +1,10 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Usage } from '../types.js';
 import { ApiError } from './api-error.js';
-import { classifyResponse, classifyTransportError, emptyResponseError, findBodyError, refusalError } from './classify.js';
+import { emptyResponseError, refusalError } from './answer-errors.js';
+import { classifyResponse } from './classify.js';
+import { findBodyError } from './error-body.js';
+import { classifyTransportError } from './transport-errors.js';
 import { scrubSecrets, scrubValue } from './redact.js';
 import { parseJsonData, readBodyCapped, redirectError, DEFAULT_MAX_BODY_BYTES } from './untrusted-body.js';
 import { isDocumentedFree, parseUsage } from './usage.js';

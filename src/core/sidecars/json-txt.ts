@@ -1,13 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeepExisting, Provenance, SidecarFields } from './types.js';
 import { fingerprint } from '../safety/output-manifest.js';
-import { replaceAtomically } from '../atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 /** Readers (Lightroom, a training script) see the old file or the new one, never half of one. */
-export async function atomicWrite(target: string, data: string): Promise<void> {
+async function writeSidecarFile(target: string, data: string): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
-  await replaceAtomically(target, (tmp) => writeFile(tmp, data, 'utf8'));
+  await writeFileAtomic(target, data);
 }
 
 /** Every keyword the fields carry, top level first, then each language's. */
@@ -88,7 +88,7 @@ export async function writeJsonSidecar(
     merged.byLang = { ...oldByLang, ...fields.byLang };
   }
   merged.photobatch = { ...provenance };
-  await atomicWrite(target, `${JSON.stringify(merged, null, 2)}\n`);
+  await writeSidecarFile(target, `${JSON.stringify(merged, null, 2)}\n`);
   return prints;
 }
 
@@ -100,7 +100,7 @@ export async function writeTxtSidecar(target: string, fields: SidecarFields, kee
   if (old !== undefined && keep('text', old)) {
     throw new Error(`${target} was edited since photobatch wrote it; kept as it is (pass --overwrite to replace it)`);
   }
-  await atomicWrite(target, `${text}\n`);
+  await writeSidecarFile(target, `${text}\n`);
   return { text: fingerprint(text) };
 }
 
