@@ -1,11 +1,12 @@
-import { Command, Option } from 'commander';
-import { DEFAULT_BASE_URL } from '../core/config.js';
+import { Command } from 'commander';
 import { helpFooter, showDefaultsAsTyped } from './help.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 import { addFlags } from './flags/build-command.js';
+import { DOCTOR_FLAGS, MODELS_FLAGS } from './flags/account-flags.js';
 import { COMPARE_FLAGS } from './flags/compare-flags.js';
-import { SERVER_CHOICES } from './flags/endpoint-flags.js';
+import { EXPORT_FLAGS, REPORT_FLAGS, RESULTS_FLAGS } from './flags/folder-flags.js';
+import { resolveFlags } from './flags/resolve.js';
 import { RUN_FLAGS } from './flags/run-flags.js';
 import { addWatchCommand } from './watch-program.js';
 
@@ -52,68 +53,60 @@ export function createProgram(io: CliIO, state: ProgramState): Command {
       state.exitCode = await compareCommand(inputs, flags, io);
     });
 
-  program
+  const report = program
     .command('report')
     .description('Print the cost report again from one or more output folders (several are merged)')
-    .argument('<out-dirs...>', 'output folders holding results.jsonl')
-    .option('--json', 'print the report as one JSON document on stdout')
-    .option('--html <file>', 'also write one contact sheet of every folder (e.g. the shards of a job)')
-    .option('--csv <file>', 'also write one cost CSV of every folder')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl');
+  addFlags(report, REPORT_FLAGS, 'report')
     .addHelpText('after', helpFooter('report'))
-    .action(async (dirs: string[], flags: { json?: boolean; html?: string; csv?: string }) => {
+    .action(async (dirs: string[], raw: Record<string, unknown>) => {
+      const flags = resolveFlags(REPORT_FLAGS, raw, 'report').values;
       const { reportCommand } = await import('./commands/report.js');
       state.exitCode = await reportCommand(dirs, flags, io);
     });
 
-  program
+  const results = program
     .command('results')
     .description('Print the current result of each photo (a later run replaces an earlier one): file, status, answer')
-    .argument('<out-dirs...>', 'output folders holding results.jsonl (several are merged)')
-    .option('--failed', 'only photos whose current result is a failure')
-    .option('--json', 'print the current records as JSON lines, like results.jsonl')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl (several are merged)');
+  addFlags(results, RESULTS_FLAGS, 'results')
     .addHelpText('after', helpFooter('results'))
-    .action(async (dirs: string[], flags: { failed?: boolean; json?: boolean }) => {
+    .action(async (dirs: string[], raw: Record<string, unknown>) => {
+      const flags = resolveFlags(RESULTS_FLAGS, raw, 'results').values;
       const { resultsCommand } = await import('./commands/results.js');
       state.exitCode = await resultsCommand(dirs, flags, io);
     });
 
-  program
+  const exportCmd = program
     .command('export')
     .description('Write an upload CSV (Adobe Stock, Shutterstock or generic) from answers already paid for; checks every agency limit first')
-    .argument('<out-dirs...>', 'output folders holding results.jsonl (shards are merged)')
-    .addOption(new Option('--format <format>', 'adobe-stock, shutterstock or csv').choices(['adobe-stock', 'shutterstock', 'csv']).default('csv'))
-    .option('-o, --output <file>', 'write the CSV to this file instead of stdout')
-    .option('--fix', 'trim titles, descriptions and keyword lists to the limits; leave out photos that cannot be fixed')
-    .option('--force', 'replace the -o file if it exists')
-    .option('-q, --quiet', 'no summary on stderr')
+    .argument('<out-dirs...>', 'output folders holding results.jsonl (shards are merged)');
+  addFlags(exportCmd, EXPORT_FLAGS, 'export')
     .addHelpText('after', helpFooter('export'))
-    .action(async (dirs: string[], flags: Record<string, unknown>) => {
+    .action(async (dirs: string[], raw: Record<string, unknown>) => {
+      const flags = resolveFlags(EXPORT_FLAGS, raw, 'export').values;
       const { exportCommand } = await import('./commands/export.js');
       state.exitCode = await exportCommand(dirs, flags, io);
     });
 
-  program
+  const models = program
     .command('models')
-    .description('List vision models by the estimated cost of one photo, with prices per million tokens and per 1,000 photos')
-    .option('--search <text>', 'only models whose id or name contains this text')
-    .option('--json', 'print the list as one JSON array on stdout')
-    .option('--refresh', 'fetch current prices even when the cached ones are fresh')
-    .option('--base-url <url>', `API base URL (default: $OPENROUTER_BASE_URL or ${DEFAULT_BASE_URL})`)
+    .description('List vision models by the estimated cost of one photo, with prices per million tokens and per 1,000 photos');
+  addFlags(models, MODELS_FLAGS, 'models')
     .addHelpText('after', helpFooter('models'))
-    .action(async (flags: { search?: string; json?: boolean; refresh?: boolean; baseUrl?: string }) => {
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = resolveFlags(MODELS_FLAGS, raw, 'models').values;
       const { modelsCommand } = await import('./commands/models.js');
       state.exitCode = await modelsCommand(flags, io);
     });
 
-  program
+  const doctor = program
     .command('doctor')
-    .description('Check the key, its limit and usage, the price cache, image support and the Node version')
-    .option('--json', 'print the checks as one JSON document on stdout')
-    .option('--api-key <key>', 'OpenRouter key (prefer OPENROUTER_API_KEY: flags show up in shell history)')
-    .option('--base-url <url>', `API base URL (default: $OPENROUTER_BASE_URL or ${DEFAULT_BASE_URL})`)
-    .addOption(new Option('--server <kind>', 'what --base-url is (default: detected)').choices(SERVER_CHOICES))
+    .description('Check the key, its limit and usage, the price cache, image support and the Node version');
+  addFlags(doctor, DOCTOR_FLAGS, 'doctor')
     .addHelpText('after', helpFooter('doctor'))
-    .action(async (flags: { json?: boolean; apiKey?: string; baseUrl?: string; server?: import('../core/endpoints/kind.js').ServerKind }) => {
+    .action(async (raw: Record<string, unknown>) => {
+      const flags = resolveFlags(DOCTOR_FLAGS, raw, 'doctor').values;
       const { doctorCommand } = await import('./commands/doctor.js');
       state.exitCode = await doctorCommand(flags, io);
     });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
 import { jsonLines, spawnCli } from '../helpers/run-cli.js';
 import { makePhotoFolder, tempDir } from '../helpers/images.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let server: FakeServer | undefined;
 afterEach(async () => {
@@ -16,7 +17,8 @@ const imageOf = (req: { body: any }) =>
 
 describe('kill -9 in the middle of a run', () => {
   it('a re-run of the same command ends with every photo ok exactly once; only in-flight photos are sent twice', async () => {
-    server = await startFakeOpenRouter({ latencyMs: 80 });
+    // Twelve answers come back; the next ones are held, so the kill lands mid-run however loaded the machine is.
+    server = await startFakeOpenRouter({ latencyMs: 80, hold: (req) => req.n > 12 });
     const dir = await makePhotoFolder(40);
     const out = await tempDir();
     const env = { OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL: server.url };
@@ -24,11 +26,11 @@ describe('kill -9 in the middle of a run', () => {
     const args = ['run', dir, '-o', out, '-c', String(concurrency), '--quiet'];
 
     const first = spawnCli(args, { env });
-    const deadline = Date.now() + 20_000;
-    while (server.billed.length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('every slot of the first run to wait on a held answer', () => server!.held === concurrency);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.code).toBe(137);
+    server.release();
 
     const second = await spawnCli(args, { env }).done;
     expect(second.code).toBe(0);

@@ -1,7 +1,7 @@
 /**
- * Every row of the flag tables, for every command that takes it (run, watch, compare), parsed by the real
- * commander program into the resolved options without running anything: a flag whose value goes nowhere fails
- * here. The proofs are keyed by table row, so a row added without a proof fails the typecheck and the test.
+ * Every row of the flag tables, for every command that takes it, parsed by the real commander program into the
+ * resolved options without running anything: a flag whose value goes nowhere fails here. The proofs are keyed by
+ * table row, so a row added without a proof fails the typecheck and the test.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,8 +9,11 @@ import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseCompareOptions } from '../../src/cli/compare-options.js';
+import { DOCTOR_FLAGS, MODELS_FLAGS } from '../../src/cli/flags/account-flags.js';
 import { COMPARE_FLAGS } from '../../src/cli/flags/compare-flags.js';
 import { longName, specFor, type FlagCommand, type FlagTable } from '../../src/cli/flags/flag.js';
+import { EXPORT_FLAGS, REPORT_FLAGS, RESULTS_FLAGS } from '../../src/cli/flags/folder-flags.js';
+import { resolveFlags } from '../../src/cli/flags/resolve.js';
 import { RUN_FLAGS } from '../../src/cli/flags/run-flags.js';
 import { WATCH_FLAGS } from '../../src/cli/flags/watch-flags.js';
 import type { CliIO } from '../../src/cli/io.js';
@@ -28,20 +31,30 @@ const io: CliIO = {
   stdout: process.stdout, stderr: new PassThrough().resume(), readStdin: async () => '', env: {}, cwd, onSignal: () => () => {},
 };
 
-/** What a command resolves: the run options, plus watch's and compare's own. */
-type Resolved = RunOptions & { watch?: WatchFlags; models?: string[]; sample?: number; sampleSeed?: number };
-const COMMANDS: FlagCommand[] = ['run', 'watch', 'compare'];
-// compare cannot start without its models.
-const REQUIRED: Record<FlagCommand, string[]> = { run: [], watch: [], compare: ['-m', 'a/x,b/y'] };
+/** What a command resolves: the run options, plus watch's and compare's own; the other commands' flag values (`tool`). */
+type Resolved = RunOptions & { watch?: WatchFlags; models?: string[]; sample?: number; sampleSeed?: number; tool?: Record<string, unknown> };
+const COMMANDS: FlagCommand[] = ['run', 'watch', 'compare', 'report', 'results', 'export', 'models', 'doctor'];
+const RUN_COMMANDS: FlagCommand[] = ['run', 'watch', 'compare'];
+/** The table each other command is built from and resolves its flags with (program.ts). */
+const TOOL_TABLES: Partial<Record<FlagCommand, FlagTable>> = {
+  report: REPORT_FLAGS, results: RESULTS_FLAGS, export: EXPORT_FLAGS, models: MODELS_FLAGS, doctor: DOCTOR_FLAGS,
+};
+// The arguments each command needs before its flags (compare cannot start without its models).
+const REQUIRED: Record<FlagCommand, string[]> = {
+  run: ['photos'], watch: ['photos'], compare: ['photos', '-m', 'a/x,b/y'], report: ['out'], results: ['out'], export: ['out'], models: [], doctor: [],
+};
 
 /** Parses argv with the real program; the command's action is replaced so nothing runs. */
 async function parse(command: FlagCommand, args: string[]): Promise<Resolved> {
   const program = createProgram(io, { exitCode: 0 });
   let flags: Record<string, unknown> | undefined;
-  program.commands.find((c) => c.name() === command)!.action((_inputs: unknown, f: Record<string, unknown>) => {
-    flags = f;
+  // commander passes the arguments, then the options, then the command.
+  program.commands.find((c) => c.name() === command)!.action((...a: unknown[]) => {
+    flags = a.at(-2) as Record<string, unknown>;
   });
-  await program.parseAsync([command, 'photos', ...REQUIRED[command], ...args], { from: 'user' });
+  await program.parseAsync([command, ...REQUIRED[command], ...args], { from: 'user' });
+  const tool = TOOL_TABLES[command];
+  if (tool) return { tool: resolveFlags(tool, flags!, command).values } as Resolved;
   if (command === 'compare') return parseCompareOptions(flags!, io);
   const opts: Resolved = parseRunOptions(flags!, io, command);
   if (command === 'watch') opts.watch = parseWatchFlags(flags!);
@@ -116,7 +129,39 @@ const COMPARE_PROOFS: Record<keyof typeof COMPARE_FLAGS, Proof> = {
   sample: p(['--sample', '5'], (o) => o.sample, 5, { rejects: '0' }),
   sampleSeed: p(['--sample-seed', '42'], (o) => o.sampleSeed, 42, { rejects: '-1' }),
 };
-const TABLES: [FlagTable, Record<string, Proof>][] = [[RUN_FLAGS, RUN_PROOFS], [WATCH_FLAGS, WATCH_PROOFS], [COMPARE_FLAGS, COMPARE_PROOFS]];
+const t = (o: Resolved) => o.tool!;
+const REPORT_PROOFS: Record<keyof typeof REPORT_FLAGS, Proof> = {
+  json: p(['--json'], (o) => t(o).json, true),
+  html: p(['--html', 'all.html'], (o) => t(o).html, 'all.html'),
+  csv: p(['--csv', 'all.csv'], (o) => t(o).csv, 'all.csv'),
+};
+const RESULTS_PROOFS: Record<keyof typeof RESULTS_FLAGS, Proof> = {
+  failed: p(['--failed'], (o) => t(o).failed, true),
+  json: p(['--json'], (o) => t(o).json, true),
+};
+const EXPORT_PROOFS: Record<keyof typeof EXPORT_FLAGS, Proof> = {
+  format: p(['--format', 'adobe-stock'], (o) => t(o).format, 'adobe-stock', { rejects: 'pdf' }),
+  output: p(['-o', 'adobe.csv'], (o) => t(o).output, 'adobe.csv'),
+  fix: p(['--fix'], (o) => t(o).fix, true),
+  force: p(['--force'], (o) => t(o).force, true),
+  quiet: p(['-q'], (o) => t(o).quiet, true),
+};
+const MODELS_PROOFS: Record<keyof typeof MODELS_FLAGS, Proof> = {
+  search: p(['--search', 'gemini'], (o) => t(o).search, 'gemini'),
+  json: p(['--json'], (o) => t(o).json, true),
+  refresh: p(['--refresh'], (o) => t(o).refresh, true),
+  baseUrl: p(['--base-url', 'http://127.0.0.1:11434/v1'], (o) => t(o).baseUrl, 'http://127.0.0.1:11434/v1'),
+};
+const DOCTOR_PROOFS: Record<keyof typeof DOCTOR_FLAGS, Proof> = {
+  json: p(['--json'], (o) => t(o).json, true),
+  apiKey: p(['--api-key', 'sk-or-v1-flag'], (o) => t(o).apiKey, 'sk-or-v1-flag'),
+  baseUrl: p(['--base-url', 'http://127.0.0.1:11434/v1'], (o) => t(o).baseUrl, 'http://127.0.0.1:11434/v1'),
+  server: p(['--server', 'ollama'], (o) => t(o).server, 'ollama', { rejects: 'tgi' }),
+};
+const TABLES: [FlagTable, Record<string, Proof>][] = [
+  [RUN_FLAGS, RUN_PROOFS], [WATCH_FLAGS, WATCH_PROOFS], [COMPARE_FLAGS, COMPARE_PROOFS], [REPORT_FLAGS, REPORT_PROOFS],
+  [RESULTS_FLAGS, RESULTS_PROOFS], [EXPORT_FLAGS, EXPORT_PROOFS], [MODELS_FLAGS, MODELS_PROOFS], [DOCTOR_FLAGS, DOCTOR_PROOFS],
+];
 
 /** [command, flag, proof] for every row every command takes. */
 const CASES = COMMANDS.flatMap((command) => TABLES.flatMap(([table, proofs]) => Object.entries(table)
@@ -155,7 +200,7 @@ describe('every flag reaches the resolved options', () => {
 });
 
 describe('defaults, resolved once from the table', () => {
-  test.each(COMMANDS)('%s', async (command) => {
+  test.each(RUN_COMMANDS)('%s', async (command) => {
     const o = await parse(command, []);
     expect({ maxTokens: o.maxTokens, c: o.concurrency, q: o.quality, retries: o.retries, timeoutMs: o.timeoutMs, sheet: o.contactSheet, naming: o.sidecars.naming, tier: o.endpoint.tier })
       .toEqual({ maxTokens: 512, c: 4, q: 80, retries: 5, timeoutMs: 120_000, sheet: true, naming: 'auto', tier: { tier: 'standard', fallback: 'standard' } });
@@ -170,6 +215,12 @@ describe('defaults, resolved once from the table', () => {
 
   test('compare: a sample of 12, seed 1', async () => {
     expect(await parse('compare', [])).toMatchObject({ sample: 12, sampleSeed: 1 });
+  });
+
+  test('export: csv, to stdout; the others: every switch off, nothing named', async () => {
+    expect((await parse('export', [])).tool).toEqual({ format: 'csv', output: undefined, fix: false, force: false, quiet: false });
+    expect((await parse('report', [])).tool).toEqual({ json: false, html: undefined, csv: undefined });
+    expect((await parse('doctor', [])).tool).toEqual({ json: false, apiKey: undefined, baseUrl: undefined, server: undefined });
   });
 
   test('bare --wait-for-credits and --wait-lock wait 12 h and 1 h', async () => {

@@ -72,6 +72,11 @@ export interface FakeOptions {
    * billed at `ratio` × cost, and `refuse` answers a flex request with a capacity error instead.
    */
   flex?: { ratio?: number; refuse?: (req: FakeRequest) => boolean };
+  /**
+   * Chat requests for which this is true are held (received, unanswered) until `release()`: a test that needs a run
+   * still busy at some point says so, instead of betting on latency against the machine's load.
+   */
+  hold?: (req: FakeRequest) => boolean;
 }
 
 export interface FakeServer {
@@ -84,6 +89,10 @@ export interface FakeServer {
   maxInFlight: number;
   /** Answers a real account would be charged for: successes, and scripted answers whose usage carries a cost. */
   billed: { id: string; cost: number; model: string }[];
+  /** Chat requests held by `hold` right now. */
+  held: number;
+  /** Answers every held request (after the latency) and holds no more. */
+  release(): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -299,6 +308,9 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
   /** Finishers of chat requests still open, so close() can settle the count of sockets it destroyed. */
   const open = new Set<() => void>();
   let closed = false;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding = opts.hold !== undefined;
 
   const wait = (ms: number) =>
     ms <= 0 ? Promise.resolve() : new Promise<void>((resolve) => {
@@ -391,6 +403,12 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
       const fault = opts.faults[Math.floor(random() * opts.faults.length)] ?? opts.faults[0]!;
       r = fault === 'slow' ? { delayMs: opts.slowMs ?? 2000 } : faultReplies[fault](fr);
     }
+    if (holding && opts.hold!(fr)) {
+      state.held += 1;
+      await released;
+      state.held -= 1;
+      if (closed) return;
+    }
     const base = opts.latencyMs ?? 0;
     await wait(base * (1 + (opts.jitter ?? 0) * (2 * random() - 1)));
     await reply(res, r ?? {}, () => success(fr));
@@ -469,6 +487,11 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     inFlight: 0,
     maxInFlight: 0,
     billed: [],
+    held: 0,
+    release() {
+      holding = false;
+      release();
+    },
     reset() {
       state.requests.length = 0;
       state.billed.length = 0;
@@ -480,6 +503,7 @@ export async function startFakeOpenRouter(opts: FakeOptions = {}): Promise<FakeS
     async close() {
       if (closed) return;
       closed = true;
+      state.release();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       server.closeAllConnections();

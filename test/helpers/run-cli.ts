@@ -64,13 +64,48 @@ export function spawnCli(args: string[], opts: { env?: Record<string, string | u
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  /** Checks of stderrMatches still waiting, run on each chunk. */
+  const watchers = new Set<() => void>();
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    for (const w of [...watchers]) w();
+  });
   if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
   else child.stdin.end();
+  let exited = false;
   const done = new Promise<CliRun>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr }));
+    child.on('close', (code, signal) => {
+      exited = true;
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr });
+    });
   });
-  return { child, done, output: () => ({ stdout, stderr }) };
+  /**
+   * Resolves as soon as stderr matches: a test waits for what the process says (e.g. "waiting for it") rather
+   * than for a time. Bounded: rejects if the process ends first or after `timeoutMs`, quoting stderr.
+   */
+  const stderrMatches = (pattern: RegExp, timeoutMs = 30_000) => new Promise<string>((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      watchers.delete(check);
+      child.off('close', ended);
+    };
+    const check = () => {
+      if (!pattern.test(stderr)) return false;
+      stop();
+      resolve(stderr);
+      return true;
+    };
+    const fail = (why: string) => {
+      stop();
+      reject(new Error(`${why} before stderr matched ${pattern}; stderr was:\n${stderr}`));
+    };
+    const ended = () => check() || fail('The process exited');
+    const timer = setTimeout(() => fail(`Waited ${timeoutMs} ms`), timeoutMs);
+    watchers.add(check);
+    child.on('close', ended);
+    if (!check() && exited) fail('The process had exited');
+  });
+  return { child, done, output: () => ({ stdout, stderr }), stderrMatches };
 }
 
 /** Parses results.jsonl-style text into objects. */

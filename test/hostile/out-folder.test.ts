@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
 import { jsonLines, runCli, spawnCli } from '../helpers/run-cli.js';
 import { makePhotoFolder, tempDir } from '../helpers/images.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const KEY = 'sk-or-v1-' + 'f00d'.repeat(16);
 let server: FakeServer | undefined;
@@ -55,21 +56,17 @@ async function tmpfs(size: string): Promise<string | undefined> {
   }
 }
 
-async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-}
-
 describe('one run per out folder', () => {
   it('a second run on the same --out exits 2 naming the first; nothing is billed twice and no line is torn', async () => {
-    // Slow enough that the first run is still busy when the second has started up (node, key check, prices).
-    server = await startFakeOpenRouter({ latencyMs: 1500 });
+    // The first run's answers are held until the second has given up: it is busy then, however loaded the machine.
+    server = await startFakeOpenRouter({ hold: () => true });
     const dir = await makePhotoFolder(8);
     const out = await tempDir();
     const args = ['run', dir, '-o', out, '-c', '2', '--quiet'];
     const first = spawnCli(args, { env: env() });
-    await waitFor(() => server!.chatRequests().length > 0);
+    await waitFor('the first run to send a photo', () => server!.chatRequests().length > 0);
     const second = await spawnCli(args, { env: env() }).done;
+    server.release();
 
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(new RegExp(`is in use by process ${first.child.pid} on ${os.hostname()}.*--wait-lock`));
@@ -81,17 +78,22 @@ describe('one run per out folder', () => {
   });
 
   it('--wait-lock queues behind the first run, then finds everything done and pays for nothing', async () => {
-    server = await startFakeOpenRouter({ latencyMs: 1000 });
+    // The first run's answers are held until the second says it is waiting: the queue is what is tested, not a race.
+    server = await startFakeOpenRouter({ hold: () => true });
     const dir = await makePhotoFolder(6);
     const out = await tempDir();
     const args = ['run', dir, '-o', out, '-c', '2'];
     const first = spawnCli(args, { env: env() });
-    await waitFor(() => server!.chatRequests().length > 0);
-    const second = await spawnCli([...args, '--wait-lock', '30s'], { env: env() }).done;
+    await waitFor('the first run to send a photo', () => server!.chatRequests().length > 0);
+    const waiting = spawnCli([...args, '--wait-lock', '2m'], { env: env() });
+    await waiting.stderrMatches(new RegExp(`in use by process ${first.child.pid} .*waiting for it`));
+    // Only the first run's photos (two at -c 2) have been sent: the queued run sends nothing while it waits.
+    expect(server.chatRequests().length).toBeLessThanOrEqual(2);
+    server.release();
+    const second = await waiting.done;
 
     expect((await first.done).code).toBe(0);
     expect(second.code).toBe(0);
-    expect(second.stderr, second.stderr).toMatch(/in use by process \d+ .*waiting for it/);
     expect(second.stderr).toMatch(/0 ok · 0 failed · 6 skipped/);
     expect(server.chatRequests()).toHaveLength(6);
   });

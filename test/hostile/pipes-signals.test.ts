@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
 import { BIN, jsonLines, spawnCli } from '../helpers/run-cli.js';
 import { makePhotoFolder, tempDir } from '../helpers/images.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const KEY = 'sk-or-v1-' + 'beef'.repeat(16);
 let server: FakeServer | undefined;
@@ -48,19 +49,21 @@ describe('pipes and signals', () => {
   });
 
   it('SIGHUP (the terminal closed) behaves like SIGTERM: the photos in flight finish and are saved, exit 130', async () => {
-    server = await startFakeOpenRouter({ latencyMs: 1500 });
+    // The answers are held until the run says it is finishing: the hang-up lands with two photos in flight, always.
+    server = await startFakeOpenRouter({ hold: () => true });
     const dir = await makePhotoFolder(8);
     const out = await tempDir();
     const run = spawnCli(['run', dir, '-o', out, '-c', '2'], { env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: server.url } });
-    const end = Date.now() + 20_000;
-    while (server.inFlight < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('two photos in flight', () => server!.held === 2);
     run.child.kill('SIGHUP');
+    await run.stderrMatches(/Interrupted: finishing the photos in flight/);
+    server.release();
     const done = await run.done;
 
     expect(done.code).toBe(130);
-    expect(done.stderr).toMatch(/Interrupted: finishing the photos in flight/);
+    // The two in flight are finished and saved; no photo is started after the hang-up.
     const ok = results(out).filter((l) => l.status === 'ok');
-    expect(ok.length).toBeGreaterThanOrEqual(2);
+    expect(ok).toHaveLength(2);
     expect(new Set(ok.map((l) => l.generation_id))).toEqual(new Set(server.billed.map((b) => b.id)));
     expect(existsSync(path.join(out, 'cost-report.json'))).toBe(true);
   });

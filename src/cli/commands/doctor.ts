@@ -8,14 +8,11 @@ import { findPerl } from '../find-perl.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { VERSION } from '../version.js';
+import type { FlagValues } from '../flags/flag.js';
+import type { DOCTOR_FLAGS } from '../flags/account-flags.js';
 
-export interface DoctorFlags {
-  json?: boolean;
-  /** What --base-url is, when detection should be skipped. */
-  server?: import('../../core/endpoints/kind.js').ServerKind;
-  apiKey?: string;
-  baseUrl?: string;
-}
+/** The flags as program.ts resolves them from cli/flags/account-flags.ts; any may be left out by a caller. */
+export type DoctorFlags = Partial<FlagValues<typeof DOCTOR_FLAGS>>;
 
 /** /key answers in well under a second; a dead network should not hold the check up for two minutes. */
 const DOCTOR_TIMEOUT_MS = 15_000;

@@ -6,14 +6,11 @@ import { buildExport, EXPORT_FORMATS, type ExportFormat } from '../../core/expor
 import { readPaidResults, toExportRow } from '../../core/export/rows.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
+import type { FlagValues } from '../flags/flag.js';
+import type { EXPORT_FLAGS } from '../flags/folder-flags.js';
 
-export interface ExportFlags {
-  format?: string;
-  output?: string;
-  fix?: boolean;
-  force?: boolean;
-  quiet?: boolean;
-}
+/** The flags as program.ts resolves them from cli/flags/folder-flags.ts; any may be left out by a caller. */
+export type ExportFlags = Partial<FlagValues<typeof EXPORT_FLAGS>>;
 
 /**
  * The upload CSV from answers already paid for: no request is sent. Every agency limit is checked

@@ -7,14 +7,11 @@ import { ExitCode } from '../exit-codes.js';
 import { int, usd } from '../format.js';
 import type { CliIO } from '../io.js';
 import { terminalSafeLine } from '../terminal-text.js';
+import type { FlagValues } from '../flags/flag.js';
+import type { MODELS_FLAGS } from '../flags/account-flags.js';
 
-export interface ModelsFlags {
-  search?: string;
-  json?: boolean;
-  refresh?: boolean;
-  baseUrl?: string;
-  apiKey?: string;
-}
+/** The flags as program.ts resolves them from cli/flags/account-flags.ts (a library caller may also pass a key). */
+export type ModelsFlags = Partial<FlagValues<typeof MODELS_FLAGS>> & { apiKey?: string };
 
 /** /models is small and answers fast; a longer wait only delays the offline fallback. */
 const MODELS_TIMEOUT_MS = 20_000;

@@ -5,14 +5,11 @@ import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { renderRunSummary } from '../render-summary.js';
 import { escapeJsonControls } from '../terminal-text.js';
+import type { FlagValues } from '../flags/flag.js';
+import type { REPORT_FLAGS } from '../flags/folder-flags.js';
 
-export interface ReportFlags {
-  json?: boolean;
-  /** Write a merged contact sheet (report.html) here. */
-  html?: string;
-  /** Write a merged cost CSV here. */
-  csv?: string;
-}
+/** The flags as program.ts resolves them from cli/flags/folder-flags.ts; any may be left out by a caller. */
+export type ReportFlags = Partial<FlagValues<typeof REPORT_FLAGS>>;
 
 /**
  * Rebuilds the cost report from results.jsonl, streamed: the current record per photo, merged across

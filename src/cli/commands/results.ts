@@ -3,11 +3,11 @@ import { outDirsWithResults } from '../../core/results-merge.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { jsonLine, terminalSafeLine } from '../terminal-text.js';
+import type { FlagValues } from '../flags/flag.js';
+import type { RESULTS_FLAGS } from '../flags/folder-flags.js';
 
-export interface ResultsFlags {
-  failed?: boolean;
-  json?: boolean;
-}
+/** The flags as program.ts resolves them from cli/flags/folder-flags.ts; any may be left out by a caller. */
+export type ResultsFlags = Partial<FlagValues<typeof RESULTS_FLAGS>>;
 
 /**
  * `photobatch results <out>`: the current result per photo (a later run's line replaces an earlier

@@ -1,8 +1,8 @@
 import { parseIntInRange, parsePositiveNumber } from '../../core/config.js';
 import { UsageError } from '../../core/errors.js';
 
-/** The commands whose options are built from the flag tables. */
-export type FlagCommand = 'run' | 'watch' | 'compare';
+/** Every command: each one's options are built from the flag tables. */
+export type FlagCommand = 'run' | 'watch' | 'compare' | 'report' | 'results' | 'export' | 'models' | 'doctor';
 export const RUN_LIKE: readonly FlagCommand[] = ['run', 'watch', 'compare'];
 export const RUN_AND_WATCH: readonly FlagCommand[] = ['run', 'watch'];
 
@@ -67,6 +67,11 @@ export function toggle(spec: Pick<FlagSpec, 'spelling' | 'help' | 'for' | 'varia
 /** A repeatable choice, each value once. */
 export function repeated<C extends string>(spec: Pick<FlagSpec, 'spelling' | 'help' | 'for'> & { choices: readonly C[] }): Flag<C[]> {
   return { ...spec, kind: 'repeated', parse: (t) => t };
+}
+
+/** The same row (spelling, help, default, parser) in another table, for the commands that table builds. */
+export function sameRow<V>(row: Flag<V>, ...commands: FlagCommand[]): Flag<V> {
+  return { ...row, for: commands };
 }
 
 /** The row as `command` reads it. */
