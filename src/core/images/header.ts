@@ -6,9 +6,15 @@ import { checkPixelLimit, planHeic } from './heic.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
 import { vipsRetryAlone, vipsShared } from './vips-gate.js';
+import { readInputHead } from './read-input.js';
 
 /** sharp's own default (0x3FFF²): a 20000×14000 JPEG (280 MP) is over it. */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 268_402_689;
+
+/** Bytes read for a JPEG's header: an APP1 (EXIF) segment is at most 64 KiB, and the frame header follows. */
+const HEADER_BYTES = 192 * 1024;
+
+const isJpegStart = (b: Buffer) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
 export interface ImageHeader {
   /** Width and height as the photo is seen: EXIF orientations 5–8 swap them. */
@@ -43,6 +49,13 @@ export async function readImageHeader(input: Buffer | string, opts: HeaderOption
     // sharp first: for JPEG, PNG, WebP… it is the whole answer, and sniffing the file before it costs three
     // more thread-pool round trips per photo (a dry run of 10,000 JPEGs: 8.0 → 6.3 s). HEIF and TIFF may be
     // HEIC or a camera RAW, and a failure may be a format sharp does not know: those are sniffed below.
+    // A JPEG's size and orientation are in its first segments: read them from the file's head (one open, one read)
+    // rather than letting libvips probe the file by name. Anything else, or a JPEG whose frame header lies past
+    // the head, is read whole below.
+    // A file that cannot be read this way gets its one-line error from the full read below, as before.
+    const head = await readInputHead(input, HEADER_BYTES).catch(() => undefined);
+    const first = head && isJpegStart(head) ? await sharp(head, { limitInputPixels }).metadata().catch(() => undefined) : undefined;
+    if (first?.format === 'jpeg' && first.width && first.height) return headerFromMetadata(first);
     const meta = await sharp(input, { limitInputPixels }).metadata().catch(() => undefined);
     if (meta && meta.format !== 'heif' && meta.format !== 'tiff' && meta.width && meta.height) return headerFromMetadata(meta);
   }

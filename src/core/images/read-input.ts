@@ -46,6 +46,35 @@ export async function readInputFile(file: string, maxBytes: number = MAX_INPUT_B
   }
 }
 
+/**
+ * The first `bytes` of a photo, by the same rules as readInputFile (non-blocking open, regular files only, size
+ * cap), for header reads: one open and one read instead of libvips' loader probing, which opens and seeks the
+ * file a dozen times (a dry run of 10,000 JPEGs spent 2.5x the CPU in it).
+ */
+export async function readInputHead(file: string, bytes: number, maxBytes: number = MAX_INPUT_BYTES): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+  } catch (err) {
+    throw openError(err as NodeJS.ErrnoException);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new ImageError(`Not a regular file (${kindOf(st)}); photobatch reads only regular files`, 'unreadable');
+    if (st.size > maxBytes) throw new ImageError(`The file is ${mib(st.size)} MiB, above the ${mib(maxBytes)} MiB limit for one photo`, 'too_large');
+    const head = Buffer.allocUnsafe(Math.min(bytes, st.size));
+    let got = 0;
+    while (got < head.length) {
+      const { bytesRead } = await fh.read(head, got, head.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return head.subarray(0, got);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
 function openError(err: NodeJS.ErrnoException): ImageError {
   const why: Record<string, string> = {
     ENOENT: 'The file disappeared before it was read (moved or deleted?)',

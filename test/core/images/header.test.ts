@@ -24,6 +24,22 @@ describe('readImageHeader', () => {
     expect(await readImageHeader(await solid(30, 20).webp().toBuffer())).toEqual({ width: 30, height: 20, format: 'webp' });
   });
 
+  test('a JPEG read by name: the same header from its head as whole, also when its frame header lies past the head', async () => {
+    const jpeg = await solid(300, 200).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    // 4 application segments of ~60 KiB after the EXIF push the frame header ~240 KiB in, past the bytes read first.
+    const filler = Array.from({ length: 4 }, () => Buffer.concat([Buffer.from([0xff, 0xef, 0xea, 0x62]), Buffer.alloc(60_000, 7)]));
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xdb])); // first quantisation table: after SOI, JFIF and EXIF
+    const far = Buffer.concat([jpeg.subarray(0, sof), ...filler, jpeg.subarray(sof)]);
+    const near = path.join(dir, 'near.jpg');
+    const deep = path.join(dir, 'deep.jpg');
+    await writeFile(near, jpeg);
+    await writeFile(deep, far);
+    const expected = { width: 200, height: 300, format: 'jpeg', orientation: 6 };
+    expect(await readImageHeader(near)).toMatchObject(expected);
+    expect(await readImageHeader(deep)).toMatchObject(expected);
+    expect(await readImageHeader(jpeg)).toMatchObject(expected);
+  });
+
   test.each([1, 2, 3, 4, 5, 6, 7, 8])('EXIF orientation %i: oriented size (5–8 swap)', async (orientation) => {
     const buf = await solid(80, 40).jpeg().withMetadata({ orientation }).toBuffer();
     const h = await readImageHeader(buf);
