@@ -15,7 +15,8 @@ import { ApiError } from './openrouter/api-error.js';
 import type { KeyInfo, OpenRouterClient } from './openrouter/client.js';
 import { redactKey } from './openrouter/redact.js';
 import type { ServerInfo } from './endpoints/kind.js';
-import { CACHE_FILE, CACHE_TTL_MS, defaultCacheDir, loadPrices } from './pricing/prices.js';
+import { CACHE_FILE, CACHE_TTL_MS, defaultCacheDir } from './pricing/price-cache.js';
+import { loadPrices } from './pricing/prices.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export type CheckName = 'version' | 'node' | 'dotenv' | 'config' | 'server' | 'key_source' | 'key' | 'prices' | 'images' | 'perl';
