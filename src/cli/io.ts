@@ -54,3 +54,23 @@ export function style(enabled: boolean) {
   const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
   return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
 }
+
+/**
+ * Writes and, when the reader is slower than the writer, waits for it (a pipe's buffer full): long outputs made as
+ * they are computed stay in the pipe, not in photobatch's memory. A reader that went away ends the wait.
+ */
+export async function writePaced(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  const s = stream as NodeJS.WritableStream & { destroyed?: boolean; once: NodeJS.EventEmitter['once']; off: NodeJS.EventEmitter['off'] };
+  if (stream.write(text) || s.destroyed || typeof s.once !== 'function') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('error', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.once('drain', done);
+    s.once('error', done);
+    s.once('close', done);
+  });
+}

@@ -1,11 +1,11 @@
-import type { DryRunEstimate } from '../core/dry-run.js';
+import { FIRST_ERRORS, type DryRunSummary } from '../core/dry-run.js';
 import { duration, int, usd } from './format.js';
 import { style } from './io.js';
 import { terminalSafeLine } from './terminal-text.js';
 
 /** The human dry-run estimate, for stderr. */
 export function renderDryRun(
-  e: DryRunEstimate,
+  e: DryRunSummary,
   prices: { source: string; date: string },
   opts: { maxTokens: number; concurrency: number; json?: boolean },
   color: boolean,
@@ -15,12 +15,10 @@ export function renderDryRun(
   const lines: string[] = [];
   lines.push(`${s.bold('Dry run')} · nothing sent · model ${terminalSafeLine(e.model)} (${e.family} image rule)`);
   if (e.familyNote) lines.push(s.yellow(`Note: ${e.familyNote}`));
-  lines.push(`${int(e.photos.length)} photos found: ${int(e.readable)} readable, ${int(e.unreadable)} unreadable`);
+  lines.push(`${int(e.count)} photos found: ${int(e.readable)} readable, ${int(e.unreadable)} unreadable`);
 
-  const sized = e.photos.filter((p) => p.sentWidth !== undefined);
-  if (sized.length > 0) {
-    const sizes = new Map<string, number>();
-    for (const p of sized) sizes.set(`${p.sentWidth}×${p.sentHeight}`, (sizes.get(`${p.sentWidth}×${p.sentHeight}`) ?? 0) + 1);
+  const sizes = e.sentSizes;
+  if (sizes.size > 0) {
     const common = [...sizes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${k} (${n})`).join(', ');
     lines.push(`Sent sizes after compression: ${common}${sizes.size > 4 ? ', …' : ''}`);
   }
@@ -31,8 +29,8 @@ export function renderDryRun(
   lines.push(`Expected cost ${s.bold(usd(t.expectedUsd))} · worst case ${usd(t.worstUsd)} (every answer at --max-tokens) · ${usd(t.perPhotoUsd)} per photo`);
   lines.push(`Duration ≈ ${duration(t.seconds * 1000)} at --concurrency ${opts.concurrency}`);
   lines.push(s.dim(`Prices: ${prices.source === 'snapshot' ? `bundled snapshot of ${prices.date}` : `${prices.source}, ${prices.date}`}; OpenRouter bills what the provider reports, so this is an estimate.`));
-  for (const p of e.photos.filter((x) => x.error).slice(0, 10)) lines.push(s.red(`  ${terminalSafeLine(`${p.file}: ${p.error!.message}`)}`));
-  if (e.unreadable > 10) lines.push(s.red(`  … and ${e.unreadable - 10} more unreadable`));
+  for (const p of e.firstErrors) lines.push(s.red(`  ${terminalSafeLine(`${p.file}: ${p.error!.message}`)}`));
+  if (e.unreadable > FIRST_ERRORS) lines.push(s.red(`  … and ${e.unreadable - FIRST_ERRORS} more unreadable`));
   if (!opts.json) lines.push(s.dim('stdout: the expected cost in USD, for scripts (est=$(photobatch run … --dry-run -q)); --json gives every photo'));
   return lines.join('\n') + '\n';
 }

@@ -31,7 +31,7 @@ import { acquireOutLock } from './safety/out-lock.js';
 import { OutputManifest, reportReplaceable } from './safety/output-manifest.js';
 import { describeOutputFailure, isOutputFailure, OutputWriteError, StdoutClosedError } from './safety/env-errors.js';
 import { flexRatio, withTier, type TierOptions } from './tiers/flex.js';
-import { pullFrom, type PhotoSource } from './photo-source.js';
+import { knownInputs, pullFrom, type PhotoSource } from './photo-source.js';
 import { runPool } from './pool.js';
 import { retryPolicy, shrunkEdge, type RetryPolicy } from './retry-policy.js';
 
@@ -184,7 +184,7 @@ async function runBatchLocked(opts: BatchOptions): Promise<BatchResult> {
     emit({ type: 'warning', message: `${journal.skippedLines} line${journal.skippedLines === 1 ? '' : 's'} of results.jsonl ${journal.skippedLines === 1 ? 'is' : 'are'} not photobatch records (torn or foreign); skipped` });
   }
   // What photobatch created in --out: only those files may be replaced; input photos never.
-  const manifest = opts.manifest ?? new OutputManifest(opts.outDir, Array.isArray(opts.photos) ? (opts.photos as readonly PhotoRef[]).map((p) => p.path) : []);
+  const manifest = opts.manifest ?? new OutputManifest(opts.outDir, knownInputs(opts.photos));
   const records: ResultRecord[] = [];
   const keepRecords = opts.keepRecords ?? true;
   const tally = new ReportTally(opts.model);

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { PhotoRef } from './types.js';
 import { ImageError } from './errors.js';
 import { readImageHeader } from './images/header.js';
@@ -11,7 +10,7 @@ import type { ModelPrice } from './pricing/prices.js';
 export const DEFAULT_SECONDS_PER_REQUEST = 4;
 
 export interface DryRunOptions {
-  photos: readonly PhotoRef[];
+  photos: Iterable<PhotoRef>;
   model: string;
   prompt: string | ((photo: PhotoRef) => string);
   maxTokens: number;
@@ -39,11 +38,11 @@ export interface DryRunPhoto extends Partial<PhotoEstimate> {
   error?: { kind: string; message: string };
 }
 
-export interface DryRunEstimate {
+/** What a dry run adds up, without its per-photo lines: the fields of the --json document around `photos`. */
+export interface DryRunTotals {
   model: string;
   family: string;
   familyNote?: string;
-  photos: DryRunPhoto[];
   readable: number;
   unreadable: number;
   expectedOutputTokens: number;
@@ -63,8 +62,46 @@ export interface DryRunEstimate {
   };
 }
 
-/** Estimates a run from image headers alone: no pixel decode, no network, no key. */
+export interface DryRunEstimate extends DryRunTotals {
+  photos: DryRunPhoto[];
+}
+
+/** A streamed dry run's aggregates: what the human summary shows, in memory that does not grow with the photos. */
+export interface DryRunSummary extends DryRunTotals {
+  /** Photos estimated (readable and not). */
+  count: number;
+  /** How many photos are sent at each size, `W×H`. */
+  sentSizes: Map<string, number>;
+  /** The first unreadable photos, in order (at most FIRST_ERRORS). */
+  firstErrors: DryRunPhoto[];
+}
+
+/** Unreadable photos the summary names one by one; the rest are counted. */
+export const FIRST_ERRORS = 10;
+/** Headers read at a time (file reads through libuv's pool). */
+const HEADERS_AT_ONCE = 16;
+
+/** The fields of the dry-run document that come before `photos`: known before any header is read. */
+export function dryRunHead(model: string): Pick<DryRunTotals, 'model' | 'family' | 'familyNote'> {
+  const family = familyFor(model);
+  return { model, family: family.family, ...(family.family === 'unknown' ? { familyNote: UNKNOWN_FAMILY_NOTE } : {}) };
+}
+
+/** Estimates a run from image headers alone: no pixel decode, no network, no key. Keeps every photo's estimate. */
 export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimate> {
+  const photos: DryRunPhoto[] = [];
+  const { count: _count, sentSizes: _sizes, firstErrors: _errors, ...totals } = await streamDryRun(opts, (p) => {
+    photos.push(p);
+  });
+  const { model, family, familyNote, ...rest } = totals;
+  return { model, family, ...(familyNote === undefined ? {} : { familyNote }), photos, ...rest };
+}
+
+/**
+ * The dry run, streamed: each photo's estimate goes to `onPhoto` in the photos' order as soon as it and those before
+ * it are known, and only the sums stay in memory (issue 14: 100,000 photos in the memory of 1,000).
+ */
+export async function streamDryRun(opts: DryRunOptions, onPhoto: (photo: DryRunPhoto) => void | Promise<void>): Promise<DryRunSummary> {
   const family = familyFor(opts.model);
   const sizing = sizingFor(opts);
   const expectedOutputTokens = expectedOutput({
@@ -72,48 +109,61 @@ export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimat
     ...(opts.historyOutputTokens === undefined ? {} : { history: opts.historyOutputTokens }),
     ...(opts.reasoningTokens === undefined ? {} : { reasoningTokens: opts.reasoningTokens }),
   });
-  const limit = pLimit(16);
-  const photos = await Promise.all(
-    opts.photos.map((photo) =>
-      limit(async (): Promise<DryRunPhoto> => {
-        try {
-          const header = await readImageHeader(photo.path);
-          const sent = sentSize(sizing, header.width, header.height);
-          const prompt = typeof opts.prompt === 'string' ? opts.prompt : opts.prompt(photo);
-          const est = estimatePhoto({
-            price: opts.price, family, width: sent.width, height: sent.height, promptText: prompt,
-            expectedOutputTokens, maxTokens: opts.maxTokens, requests: opts.historyRequestsPerPhoto ?? 1,
-          });
-          return { file: photo.file, path: photo.path, width: header.width, height: header.height, sentWidth: sent.width, sentHeight: sent.height, ...est };
-        } catch (err) {
-          if (!(err instanceof ImageError)) throw err;
-          return { file: photo.file, path: photo.path, error: { kind: err.kind, message: err.message } };
-        }
-      }),
-    ),
-  );
+  const estimateOne = async (photo: PhotoRef): Promise<DryRunPhoto> => {
+    try {
+      const header = await readImageHeader(photo.path);
+      const sent = sentSize(sizing, header.width, header.height);
+      const prompt = typeof opts.prompt === 'string' ? opts.prompt : opts.prompt(photo);
+      const est = estimatePhoto({
+        price: opts.price, family, width: sent.width, height: sent.height, promptText: prompt,
+        expectedOutputTokens, maxTokens: opts.maxTokens, requests: opts.historyRequestsPerPhoto ?? 1,
+      });
+      return { file: photo.file, path: photo.path, width: header.width, height: header.height, sentWidth: sent.width, sentHeight: sent.height, ...est };
+    } catch (err) {
+      if (!(err instanceof ImageError)) throw err;
+      return { file: photo.file, path: photo.path, error: { kind: err.kind, message: err.message } };
+    }
+  };
 
+  let count = 0;
   let imageTokens = 0;
   let promptTokens = 0;
   let expectedUsd: number | null = 0;
   let worstUsd: number | null = 0;
   let readable = 0;
-  for (const p of photos) {
-    if (p.error) continue;
-    readable++;
-    imageTokens += p.imageTokens ?? 0;
-    promptTokens += p.promptTokens ?? 0;
-    expectedUsd = expectedUsd === null || p.expectedUsd == null ? null : expectedUsd + p.expectedUsd;
-    worstUsd = worstUsd === null || p.worstUsd == null ? null : worstUsd + p.worstUsd;
+  const sentSizes = new Map<string, number>();
+  const firstErrors: DryRunPhoto[] = [];
+  const add = async (p: DryRunPhoto) => {
+    count++;
+    if (p.error) {
+      if (firstErrors.length < FIRST_ERRORS) firstErrors.push(p);
+    } else {
+      readable++;
+      imageTokens += p.imageTokens ?? 0;
+      promptTokens += p.promptTokens ?? 0;
+      expectedUsd = expectedUsd === null || p.expectedUsd == null ? null : expectedUsd + p.expectedUsd;
+      worstUsd = worstUsd === null || p.worstUsd == null ? null : worstUsd + p.worstUsd;
+      const size = `${p.sentWidth}×${p.sentHeight}`;
+      sentSizes.set(size, (sentSizes.get(size) ?? 0) + 1);
+    }
+    await onPhoto(p);
+  };
+  // A window of headers in flight, handed on in order: the first of them is awaited before the next is started.
+  const window: Promise<DryRunPhoto>[] = [];
+  for (const photo of opts.photos) {
+    const pending = estimateOne(photo);
+    // A failure further on is reported when its turn comes, not as an unhandled rejection meanwhile.
+    pending.catch(() => {});
+    window.push(pending);
+    if (window.length >= HEADERS_AT_ONCE) await add(await window.shift()!);
   }
+  while (window.length > 0) await add(await window.shift()!);
+
   const secondsPerRequest = opts.historySecondsPerRequest ?? DEFAULT_SECONDS_PER_REQUEST;
   return {
-    model: opts.model,
-    family: family.family,
-    ...(family.family === 'unknown' ? { familyNote: UNKNOWN_FAMILY_NOTE } : {}),
-    photos,
+    ...dryRunHead(opts.model),
     readable,
-    unreadable: photos.length - readable,
+    unreadable: count - readable,
     expectedOutputTokens,
     expectedOutputSource: opts.historyOutputTokens === undefined ? 'default' : 'history',
     expectedReasoningTokens: opts.historyOutputTokens === undefined ? (opts.reasoningTokens ?? 0) : 0,
@@ -126,5 +176,8 @@ export async function estimateDryRun(opts: DryRunOptions): Promise<DryRunEstimat
       perPhotoUsd: expectedUsd === null || readable === 0 ? null : expectedUsd / readable,
       seconds: Math.ceil(readable / Math.max(1, opts.concurrency)) * secondsPerRequest,
     },
+    count,
+    sentSizes,
+    firstErrors,
   };
 }

@@ -1,7 +1,17 @@
 import type { PhotoRef } from './types.js';
+import { PhotoList } from './photo-list.js';
 
-/** Where a batch takes its photos from: a list decided at start, or photos that keep arriving (a watched folder). */
-export type PhotoSource = readonly PhotoRef[] | AsyncIterable<PhotoRef>;
+/**
+ * Where a batch takes its photos from: a list decided at start (an array, or the scan's packed PhotoList), or
+ * photos that keep arriving (a watched folder).
+ */
+export type PhotoSource = readonly PhotoRef[] | PhotoList | AsyncIterable<PhotoRef>;
+
+/** The input photos known at the start, for the output manifest (never replaced): the packed list is searched in place. */
+export function knownInputs(source: PhotoSource): Iterable<string> | PhotoList {
+  if (source instanceof PhotoList) return source;
+  return Array.isArray(source) ? (source as readonly PhotoRef[]).map((p) => p.path) : [];
+}
 
 export interface PhotoPuller {
   /** The next photo, or undefined when the source has ended. Safe to call from several workers at once. */
@@ -18,6 +28,15 @@ export interface PhotoPuller {
  */
 export function pullFrom(source: PhotoSource): PhotoPuller {
   let taken = 0;
+  if (source instanceof PhotoList) {
+    return {
+      next: async () => (taken < source.length ? source.at(taken++) : undefined),
+      get taken() {
+        return taken;
+      },
+      known: source.length,
+    };
+  }
   if (Array.isArray(source)) {
     const list = source as readonly PhotoRef[];
     return {

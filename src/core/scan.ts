@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PhotoRef } from './types.js';
 import { UsageError } from './errors.js';
 import { kindOf } from './images/read-input.js';
+import { PhotoList } from './photo-list.js';
 
 /**
  * Extensions the scan picks up in folders (case-insensitive). Files named explicitly are taken as they
@@ -80,6 +81,11 @@ export async function scanInputs(inputs: string[], opts: ScanOptions = {}): Prom
   return disambiguate([...found.values()]).sort((a, b) => compareStrings(a.path, b.path));
 }
 
+/** The same scan, its photos packed outside the JS heap for a run's whole length (see PhotoList). */
+export async function scanPhotoList(inputs: string[], opts: ScanOptions = {}): Promise<PhotoList> {
+  return PhotoList.from(await scanInputs(inputs, opts));
+}
+
 async function walk(root: string, dir: string, outDir: string | undefined, found: Map<string, PhotoRef>, skip: (input: string, reason: string) => void): Promise<void> {
   if (outDir !== undefined && (isInside(dir, outDir) || isInside(await realOrResolved(dir), outDir))) return;
   let entries;
@@ -123,21 +129,22 @@ async function realOrResolved(p: string): Promise<string> {
  * closest folder holding both, letter case ignored (macOS and Windows disks ignore it too).
  */
 function disambiguate(photos: PhotoRef[]): PhotoRef[] {
-  const groups = new Map<string, PhotoRef[]>();
+  // A name held once maps to its photo, a shared one to the list of them: no array per photo (100,000 at a time).
+  const groups = new Map<string, PhotoRef | PhotoRef[]>();
   for (const p of photos) {
     const key = p.file.toLowerCase();
-    const list = groups.get(key);
-    if (list) list.push(p);
-    else groups.set(key, [p]);
+    const held = groups.get(key);
+    if (held === undefined) groups.set(key, p);
+    else if (Array.isArray(held)) held.push(p);
+    else groups.set(key, [held, p]);
   }
-  const taken = new Set(photos.map((p) => p.file.toLowerCase()));
   return photos.map((p) => {
     const group = groups.get(p.file.toLowerCase())!;
-    if (group.length === 1) return p;
+    if (!Array.isArray(group)) return p;
     const base = commonDir(group.map((g) => g.path));
     let file = toPosix(path.relative(base, p.path));
     // Never land on another photo's name either.
-    for (let i = 2; taken.has(file.toLowerCase()) && file !== p.file; i++) file = `${toPosix(path.relative(base, p.path))}~${i}`;
+    for (let i = 2; groups.has(file.toLowerCase()) && file !== p.file; i++) file = `${toPosix(path.relative(base, p.path))}~${i}`;
     return { ...p, file };
   });
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from './errors.js';
 import type { PhotoRef } from './types.js';
+import { PhotoList } from './photo-list.js';
 
 /** One share of a job split across machines: `index` is 0-based, shown to people as K/N with K from 1. */
 export interface Shard {
@@ -51,8 +52,11 @@ export function shardOf(photo: Pick<PhotoRef, 'file'>, count: number): number {
   return digest.readUIntBE(0, 6) % count;
 }
 
-export function selectShard<T extends Pick<PhotoRef, 'file'>>(photos: readonly T[], shard: Shard): T[] {
-  return photos.filter((p) => shardOf(p, shard.count) === shard.index);
+export function selectShard<T extends Pick<PhotoRef, 'file'>>(photos: readonly T[], shard: Shard): T[];
+export function selectShard(photos: PhotoList, shard: Shard): PhotoList;
+export function selectShard(photos: readonly Pick<PhotoRef, 'file'>[] | PhotoList, shard: Shard): unknown {
+  const mine = (p: Pick<PhotoRef, 'file'>) => shardOf(p, shard.count) === shard.index;
+  return photos instanceof PhotoList ? photos.filter(mine) : photos.filter(mine);
 }
 
 export function formatShard(shard: Shard): string {

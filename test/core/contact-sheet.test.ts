@@ -114,6 +114,21 @@ describe('thumbnails', () => {
       await rm(out, { recursive: true, force: true });
     }
   });
+
+  it('a sent JPEG at most twice the thumbnail edge is its own thumbnail; a larger one is shrunk', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'photobatch-thumbs-'));
+    try {
+      const sent = await scene(2, true); // 400×600
+      const rel = await writeThumbnail(out, 'ef'.repeat(32), sent, { width: 400, height: 600 });
+      expect((await readFile(path.join(out, rel))).equals(sent)).toBe(true);
+      const big = await sharp(sent).resize(500, 750).jpeg().toBuffer();
+      const relBig = await writeThumbnail(out, '01'.repeat(32), big, { width: 500, height: 750 });
+      const meta = await sharp(path.join(out, relBig)).metadata();
+      expect([meta.width, meta.height]).toEqual([213, 320]);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
 });
 
 const CAPTIONS = [

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
+import { PHOTO_EXTENSIONS, scanPhotoList } from '../../core/scan.js';
 import { RESULTS_FILE } from '../../core/journal.js';
 import { historyStatsFromFile } from '../../core/history.js';
-import { style, useColor, useProgress, type CliIO } from '../io.js';
+import { style, useColor, useProgress, writePaced, type CliIO } from '../io.js';
 import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
-import { dryRunStdout } from '../dry-run-output.js';
+import { dryRunCostLine, dryRunJson } from '../dry-run-output.js';
 import { pathTemplateVars } from '../../core/template.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
 import { formatShard, selectShard } from '../../core/shard.js';
@@ -26,7 +26,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
   };
 
   const scanned = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
-    scanInputs(inputs, {
+    scanPhotoList(inputs, {
       outDir: opts.outDir,
       cwd: io.cwd,
       readStdinPaths: async () => splitPathList(await io.readStdin(), opts.nullSeparated),
@@ -53,18 +53,32 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
 
   if (opts.dryRun) {
     const prices = await loadPrices({ offline: true, env: io.env, baseURL: opts.config.baseURL });
-    const { estimateDryRun } = await import('../../core/dry-run.js');
+    const { dryRunHead, streamDryRun } = await import('../../core/dry-run.js');
     const { selfPrice } = await import('../../core/endpoints/self-price.js');
     const own = opts.endpoint.priceIn === undefined ? undefined : selfPrice(opts.config.model, opts.endpoint.priceIn, opts.endpoint.priceOut!);
     const dryPrice = own ?? findPrice(prices.models, opts.config.model);
     const { reasoningFor } = await import('../run-setup.js');
     const reasoning = await reasoningFor(opts, dryPrice);
-    const estimate = await withSpinner(io, showProgress, `Reading ${photos.length} image headers…`, () =>
-      estimateDryRun({
+    // --json: each photo's estimate goes out as soon as it is known; only the sums are kept.
+    // Written in pieces of ~64 KB: one write per photo would be 100,000 system calls.
+    let pending = '';
+    const json = opts.json ? dryRunJson((text) => (pending += text), dryRunHead(opts.config.model)) : undefined;
+    const flush = async () => {
+      const text = pending;
+      pending = '';
+      if (text !== '') await writePaced(io.stdout, text);
+    };
+    // The spinner is drawn only when nothing streams to stdout: the two would overwrite each other on one terminal.
+    const estimate = await withSpinner(io, showProgress && !json, `Reading ${photos.length} image headers…`, () =>
+      streamDryRun({
         photos, model: opts.config.model, prompt: (photo) => opts.plan.prompt(pathTemplateVars(photo)), maxTokens: reasoning.maxTokens, maxEdge: opts.config.maxEdge,
         maxEdgeExplicit: opts.config.maxEdgeExplicit, concurrency: opts.concurrency, price: dryPrice,
         ...historyEstimate, reasoningTokens: reasoning.plan.on ? reasoning.plan.expectedTokens : 0,
         ...(stats.avgSecondsPerRequest === undefined ? {} : { historySecondsPerRequest: stats.avgSecondsPerRequest }),
+      }, async (photo) => {
+        if (!json) return;
+        json.photo(photo);
+        if (pending.length >= 65_536) await flush();
       }),
     );
     const { tierEstimateLine } = await import('../render-tiers.js');
@@ -78,7 +92,9 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       const line = tierEstimateLine(opts.config.model, opts.endpoint.tier.tier, estimate.totals.expectedUsd);
       if (line) io.stderr.write(line + '\n');
     }
-    io.stdout.write(dryRunStdout(estimate, { tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } }, opts.json));
+    if (json) json.end(estimate, { tiers, prices: own ? { source: 'your prices' } : { source: prices.source, date: prices.date } });
+    else pending += dryRunCostLine(estimate);
+    await flush();
     return ExitCode.ok;
   }
 

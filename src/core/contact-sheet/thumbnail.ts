@@ -2,6 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../atomic-write.js';
+import { AS_IS_THUMBNAIL_FACTOR } from '../images/prepare.js';
 import { vipsShared } from '../images/vips-gate.js';
 
 export const THUMBS_DIR = 'thumbs';
@@ -31,8 +32,8 @@ export async function writeThumbnail(
   sha256: string,
   jpeg: Buffer,
   /**
-   * The JPEG's size, when known: one already thumbnail-sized is written as it is, with no second encode; so is a
-   * `thumbnail` made with it (preparePhoto's `thumbnailPx`).
+   * The JPEG's size, when known: one at most twice the thumbnail's edge is written as it is (a 2x-density image for
+   * the card), with no second decode and encode; so is a `thumbnail` made with it (preparePhoto's `thumbnailPx`).
    */
   size?: { width: number; height: number; thumbnail?: Buffer },
 ): Promise<string> {
@@ -40,7 +41,7 @@ export async function writeThumbnail(
   const file = path.join(outDir, ...rel.split('/'));
   if (await exists(file)) return rel;
   const dir = path.dirname(file);
-  const small = size !== undefined && Math.max(size.width, size.height) <= THUMB_MAX_PX;
+  const small = size !== undefined && Math.max(size.width, size.height) <= THUMB_MAX_PX * AS_IS_THUMBNAIL_FACTOR;
   const thumb = size?.thumbnail ?? (small
     ? jpeg
     : await vipsShared(() => sharp(jpeg).resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: THUMB_QUALITY }).toBuffer()));

@@ -29,8 +29,8 @@ export interface PrepareOptions {
    */
   fileName?: string;
   /**
-   * Also make a thumbnail this many px on its longest edge (for the contact sheet), from the same decode when the
-   * photo is sent as it is, so it costs no second full decode later.
+   * Also make a thumbnail this many px on its longest edge (for the contact sheet) when the photo is sent as it is,
+   * so it costs no second full decode later (a photo at most twice this size is its own thumbnail).
    */
   thumbnailPx?: number;
 }
@@ -48,7 +48,7 @@ export interface PreparedPhoto {
   format: string;
   /** Format of the original as detected from its content ('jpeg', 'png', 'webp', 'heif', 'raw', …). */
   sourceFormat: string;
-  /** With `thumbnailPx`, when it came for free: a JPEG at most that size (may be `data` itself). */
+  /** With `thumbnailPx`, when it came for free: a JPEG at most that size, or `data` itself when that is at most twice it. */
   thumbnail?: Buffer;
 }
 
@@ -177,8 +177,13 @@ const THUMBNAIL_QUALITY = 70;
 /**
  * A JPEG that already fits, is upright (no EXIF turn), sRGB or grey without an ICC profile to convert, and
  * is not heavier than a high-quality encode is sent as it is with its metadata cut out losslessly: a second
- * lossy encode would cost CPU and quality for nothing. Its data is still decoded once (at 1/8 scale, which
- * reads every entropy-coded byte), so damaged photos fail here exactly as they would in the full pipeline.
+ * lossy encode would cost CPU and quality for nothing. Its pixels are not decoded at all: libjpeg has read its
+ * header (metadata() above) and stripJpegMetadata checks every segment, scan header and restart marker up to
+ * the EOI, which is what a decode with `failOn: 'error'` rejects (a truncated or damaged one falls through to
+ * the full pipeline, whose error is the one users see). At -c 64 the decode was most of the per-photo CPU.
+ *
+ * The contact-sheet thumbnail (`thumbnailPx`): a photo at most twice that size is its own thumbnail (the bytes
+ * just sent: a 2x-density image for the card); a larger one is decoded once, shrunk on load, for it.
  */
 async function sendAsIs(
   input: Buffer, image: Sharp, meta: Metadata, boxWidth: number, boxHeight: number, s: Settings,
@@ -190,21 +195,17 @@ async function sendAsIs(
   const data = stripJpegMetadata(input);
   if (!data || data.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
   const thumbPx = s.thumbnailPx;
-  let thumbnail: Buffer | undefined;
+  if (thumbPx === undefined) return { data, width, height, bytes: data.length };
   // Errors stay sharp's own: compress() runs the pipeline again alone for a stable message (vips-gate.ts).
-  {
-    if (thumbPx !== undefined && Math.max(width, height) > thumbPx) {
-      // The validating decode makes the contact-sheet thumbnail too (shrink-on-load still reads every byte).
-      thumbnail = await image.clone().resize(thumbPx, thumbPx, { fit: 'inside' }).jpeg({ quality: THUMBNAIL_QUALITY })
-        .timeout({ seconds: s.timeoutSeconds }).toBuffer();
-    } else {
-      await image.clone().resize({ width: Math.max(1, Math.floor(width / 8)), height: Math.max(1, Math.floor(height / 8)), fit: 'fill' })
-        .raw().timeout({ seconds: s.timeoutSeconds }).toBuffer();
-      if (thumbPx !== undefined) thumbnail = data;
-    }
-  }
-  return { data, width, height, bytes: data.length, ...(thumbnail ? { thumbnail } : {}) };
+  const thumbnail = Math.max(width, height) <= AS_IS_THUMBNAIL_FACTOR * thumbPx
+    ? data
+    : await image.clone().resize(thumbPx, thumbPx, { fit: 'inside' }).jpeg({ quality: THUMBNAIL_QUALITY })
+      .timeout({ seconds: s.timeoutSeconds }).toBuffer();
+  return { data, width, height, bytes: data.length, thumbnail };
 }
+
+/** A photo sent as it is serves as its own contact-sheet thumbnail up to this many times the thumbnail's edge. */
+export const AS_IS_THUMBNAIL_FACTOR = 2;
 
 function positiveInt(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected \`${name}\` to be a positive integer.`);

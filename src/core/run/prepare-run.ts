@@ -6,6 +6,8 @@ import type { ModelPrice } from '../pricing/prices.js';
 import type { ModelReasoning, ReasoningPlan } from '../reasoning.js';
 import type { HistoryStats } from '../history.js';
 import type { PhotoRef } from '../types.js';
+import { knownInputs } from '../photo-source.js';
+import type { PhotoList } from '../photo-list.js';
 import type { RunSpec } from './spec.js';
 
 /** Where the run use case reports what it found: the CLI prints these on stderr; a library may log them. */
@@ -123,10 +125,10 @@ export function checkDeliverDir(opts: RunSpec): void {
  * Per-photo writers besides the journal: sidecars, delivered copies, and the metadata reader for
  * --context-from-metadata. Shared by run and watch; `close()` ends them all.
  */
-export async function openPhotoOutputs(opts: RunSpec, photos: readonly PhotoRef[]) {
+export async function openPhotoOutputs(opts: RunSpec, photos: readonly PhotoRef[] | PhotoList) {
   // Which files photobatch created, so it never replaces one it did not (every input photo is the user's).
   const { OutputManifest } = await import('../safety/output-manifest.js');
-  const manifest = new OutputManifest(opts.outDir, photos.map((p) => p.path));
+  const manifest = new OutputManifest(opts.outDir, knownInputs(photos));
   const sidecars = opts.sidecars.kinds.length === 0
     ? undefined
     : (await import('../sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });

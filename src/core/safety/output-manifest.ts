@@ -26,13 +26,16 @@ export class OutputManifest {
   readonly file: string;
   readonly #entries = new Map<string, ManifestEntry>();
   readonly #inputs: Set<string>;
+  /** The scanned photos when packed (a PhotoList): searched in place rather than copied into the set. */
+  readonly #list: { hasPath(abs: string): boolean } | undefined;
 
   #loaded = false;
 
-  constructor(outDir: string, inputs: Iterable<string> = []) {
+  constructor(outDir: string, inputs: Iterable<string> | { hasPath(abs: string): boolean } = []) {
     this.file = path.join(outDir, MANIFEST_FILE);
+    this.#list = 'hasPath' in inputs ? inputs : undefined;
     // The scan's own strings when they are already absolute (path.resolve copies them): one path per photo, not two.
-    this.#inputs = new Set(Array.from(inputs, (p) => {
+    this.#inputs = new Set(Array.from('hasPath' in inputs ? [] : inputs, (p) => {
       const abs = path.resolve(p);
       return abs === p ? p : abs;
     }));
@@ -70,7 +73,8 @@ export class OutputManifest {
   }
 
   isInput(abs: string): boolean {
-    return this.#inputs.has(path.resolve(abs));
+    const resolved = path.resolve(abs);
+    return this.#inputs.has(resolved) || (this.#list?.hasPath(resolved) ?? false);
   }
 
   /**

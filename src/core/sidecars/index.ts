@@ -29,7 +29,7 @@ export interface SidecarWriterOptions {
    * Every photo of the run: two that would share a sidecar name (IMG_1.jpg, IMG_1.png) get their own,
    * except a RAW and its JPEG, which are one shot and share IMG_1.xmp as Lightroom expects.
    */
-  photos?: readonly { path: string }[];
+  photos?: Iterable<{ path: string }>;
   /** Files photobatch created: only those (and merges into XMP/JSON sidecars) may be written. */
   manifest?: OutputManifest;
   /** Replace fields (and .txt files) that were written by hand. */

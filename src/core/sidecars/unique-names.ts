@@ -6,7 +6,7 @@ import path from 'node:path';
  * two different pictures) must not: all but the first (by path) get the darktable-style own name,
  * IMG_1.png.xmp. Shared sidecars are owned by one photo of the pair, for the output manifest.
  */
-export function sharedNames(photos: readonly { path: string }[], naming: 'default' | 'darktable') {
+export function sharedNames(photos: Iterable<{ path: string }>, naming: 'default' | 'darktable') {
   const own = new Set<string>();
   const owner = new Map<string, string>();
   if (naming === 'default') {
