@@ -1,34 +1,19 @@
-import { createRequire } from 'node:module';
 /**
  * `photobatch doctor`: everything that can make a run fail before the first photo, checked in a few
  * seconds and reported one line each. Pure apart from reading the price cache and asking /key; the
  * CLI passes in what only it knows (Node version, .env, our version).
  */
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import sharp from 'sharp';
 import type { ResolvedConfig } from './config.js';
-import { canDecodeHevc } from './images/header.js';
-import { chooseHeicDecoder } from './images/heic-native.js';
-import { ApiError } from './openrouter/api-error.js';
-import type { KeyInfo, OpenRouterClient } from './openrouter/client.js';
+import type { OpenRouterClient } from './openrouter/client.js';
 import { redactKey } from './openrouter/redact.js';
 import type { ServerInfo } from './endpoints/kind.js';
-import { CACHE_FILE, CACHE_TTL_MS, defaultCacheDir, loadPrices } from './pricing/prices.js';
+import type { DoctorCheck, DoctorProblem } from './doctor/check.js';
+import { imagesCheck } from './doctor/images-check.js';
+import { checkKeyInfo } from './doctor/key-check.js';
+import { pricesCheck } from './doctor/prices-check.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-export type CheckName = 'version' | 'node' | 'dotenv' | 'config' | 'server' | 'key_source' | 'key' | 'prices' | 'images' | 'perl';
-
-export interface DoctorCheck {
-  name: CheckName;
-  status: CheckStatus;
-  message: string;
-  data?: Record<string, unknown>;
-}
-
-/** The first problem that stops a run, for the exit code: what a `run` would have stopped on. */
-export type DoctorProblem = 'no_key' | 'key_rejected' | 'out_of_credits' | 'node_too_old' | 'unreachable';
+// The CLI renders these; they live beside the checks that make them.
+export type { CheckName, CheckStatus, DoctorCheck, DoctorProblem } from './doctor/check.js';
 
 export interface DoctorReport {
   ok: boolean;
@@ -148,104 +133,7 @@ function perlCheck(perl: string | 'bundled' | undefined): DoctorCheck {
   return { name: 'perl', status: 'ok', message: perl === 'bundled' ? 'Perl bundled with ExifTool: --sidecar xmp can write' : `perl ${perl}: --sidecar xmp can write (ExifTool)`, data: { found: true, version: perl } };
 }
 
-async function checkKeyInfo(client: Pick<OpenRouterClient, 'getKey'>, baseURL: string): Promise<[DoctorCheck, DoctorProblem?]> {
-  let info: KeyInfo;
-  try {
-    info = await client.getKey();
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      return [{ name: 'key', status: 'fail', message: 'OpenRouter rejected the API key (401): it is wrong, disabled or deleted', data: { valid: false, status: 401 } }, 'key_rejected'];
-    }
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return [{ name: 'key', status: 'fail', message: `could not check the key at ${baseURL}/key (${why})`, data: { valid: null } }, 'unreachable'];
-  }
-  const money = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? `$${x.toFixed(2)}` : 'unknown');
-  const parts = [
-    info.limit === null ? 'no spending limit' : `limit ${money(info.limit)}, ${money(info.limit_remaining)} left${info.limit_reset ? ` (resets ${info.limit_reset})` : ''}`,
-    `spent ${money(info.usage_daily)} today, ${money(info.usage_monthly)} this month`,
-    info.is_free_tier ? 'free tier (no credits bought yet: free models only, with a daily request cap)' : 'paid account',
-  ];
-  const empty = info.limit !== null && info.limit_remaining !== null && info.limit_remaining <= 0;
-  const data = {
-    valid: true, limit: info.limit, limit_remaining: info.limit_remaining, limit_reset: info.limit_reset ?? null,
-    usage_daily: info.usage_daily ?? null, usage_monthly: info.usage_monthly ?? null, is_free_tier: info.is_free_tier ?? null,
-  };
-  // OpenRouter's `label` shows the key's last characters too, so it is never passed on.
-  if (empty) {
-    return [{ name: 'key', status: 'fail', message: `key valid, but no credit left under its limit: ${parts.join(' · ')}`, data }, 'out_of_credits'];
-  }
-  return [{ name: 'key', status: info.is_free_tier ? 'warn' : 'ok', message: `key valid: ${parts.join(' · ')}`, data }];
-}
-
-async function pricesCheck(input: DoctorInput): Promise<DoctorCheck> {
-  const now = input.now ?? Date.now;
-  const dir = input.cacheDir ?? defaultCacheDir(input.env);
-  const file = path.join(dir, CACHE_FILE);
-  let fetchedAt: number | undefined;
-  try {
-    const doc = JSON.parse(await readFile(file, 'utf8')) as { fetchedAt?: unknown };
-    if (typeof doc.fetchedAt === 'number') fetchedAt = doc.fetchedAt;
-  } catch {
-    // No cache, or an unreadable one: loadPrices treats both as absent, and so does this check.
-  }
-  // The same choice a dry run makes offline, so the line says which prices an estimate would use.
-  const used = await loadPrices({ offline: true, cacheDir: dir, now });
-  const data = { source: used.source, date: used.date, models: used.models.size, cache_file: file, cache_age_hours: fetchedAt === undefined ? null : round1((now() - fetchedAt) / 3_600_000) };
-  if (fetchedAt === undefined) {
-    return { name: 'prices', status: 'warn', message: `no price cache yet: estimates use the bundled list of ${used.date} (\`photobatch models\` online fetches current prices)`, data };
-  }
-  const age = ageText(now() - fetchedAt);
-  if (now() - fetchedAt < CACHE_TTL_MS) {
-    return { name: 'prices', status: 'ok', message: `prices cached ${age} ago (${used.models.size} models)`, data };
-  }
-  const using = used.source === 'cache' ? `the cache of ${used.date}` : `the bundled list of ${used.date}`;
-  return { name: 'prices', status: 'warn', message: `price cache is ${age} old: a run refreshes it; offline estimates use ${using} (\`photobatch models --refresh\` updates it)`, data };
-}
-
-const PHOTO_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif'] as const;
-
-async function imagesCheck(): Promise<DoctorCheck> {
-  // Only the formats the scan picks up; sharp also lists svg, vips and the like, which photos never are.
-  const formats = sharp.format as unknown as Record<string, { input: { file: boolean; buffer: boolean; fileSuffix?: string[] } } | undefined>;
-  const readable = PHOTO_FORMATS.filter((id) => formats[id]?.input.buffer)
-    .map((id) => (id === 'heif' ? (formats.heif?.input.fileSuffix ?? ['.heif']).map((s: string) => s.slice(1)).join('/') : id));
-  // HEIC: the machine's native libheif (heif-dec/heif-convert) when present, else the bundled libheif-js (WASM).
-  const choice = await chooseHeicDecoder().catch((err: Error) => ({ kind: 'none' as const, reason: err.message }));
-  const wasm = hasModule('libheif-js');
-  const heic = choice.kind === 'native' || wasm || canDecodeHevc();
-  const decoder = choice.kind === 'native'
-    ? `native libheif ${choice.tool.version ?? ''} (${choice.tool.path}), ${os.availableParallelism()} at a time`.replace('  ', ' ')
-    : wasm && choice.kind === 'wasm' ? `WebAssembly libheif-js, one at a time (${choice.reason})` : `none (${choice.reason})`;
-  const data = {
-    sharp: sharp.versions.sharp ?? null, libvips: sharp.versions.vips, formats: readable, heic,
-    heic_decoder: choice.kind === 'native' ? 'native' : wasm && choice.kind === 'wasm' ? 'wasm' : 'none',
-    ...(choice.kind === 'native' ? { heic_tool: choice.tool.path } : {}),
-  };
-  const base = `sharp ${sharp.versions.sharp ?? '?'} (libvips ${sharp.versions.vips}) reads ${readable.join(', ')}`;
-  return heic
-    ? { name: 'images', status: 'ok', message: `${base}; HEIC decoder: ${decoder}; camera RAW previews can be decoded`, data }
-    : { name: 'images', status: 'warn', message: `${base}; HEIC photos cannot be decoded by this build (convert them to JPEG)`, data };
-}
-
-function hasModule(name: string): boolean {
-  try {
-    createRequire(import.meta.url).resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function atLeast(version: string, min: readonly [number, number]): boolean {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
   return major > min[0] || (major === min[0] && minor >= min[1]);
-}
-
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-function ageText(ms: number): string {
-  const h = ms / 3_600_000;
-  if (h < 1) return `${Math.max(1, Math.round(ms / 60_000))} min`;
-  if (h < 48) return `${Math.round(h)} h`;
-  return `${Math.round(h / 24)} days`;
 }

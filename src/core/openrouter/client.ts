@@ -1,12 +1,12 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { Usage } from '../types.js';
 import { ApiError } from './api-error.js';
 import { emptyResponseError, refusalError } from './answer-errors.js';
 import { classifyResponse } from './classify.js';
 import { findBodyError } from './error-body.js';
-import { classifyTransportError } from './transport-errors.js';
-import { scrubSecrets, scrubValue } from './redact.js';
-import { parseJsonData, readBodyCapped, redirectError, DEFAULT_MAX_BODY_BYTES } from './untrusted-body.js';
+import { httpCall, requestHeaders, type HttpCallOptions, type RawAnswer } from './http-call.js';
+import { scrubSecrets } from './redact.js';
+import { DEFAULT_MAX_BODY_BYTES } from './untrusted-body.js';
 import { isDocumentedFree, parseUsage } from './usage.js';
 import type { HeaderBag } from './retry-delay.js';
 import { classifyServerSpecific } from '../endpoints/server-errors.js';
@@ -76,22 +76,10 @@ export interface KeyInfo {
   [k: string]: unknown;
 }
 
-interface RawAnswer {
-  status: number;
-  headers: HeaderBag;
-  text: string;
-  json: unknown;
-}
-
-const DEFAULT_APP_URL = 'https://github.com/photobatch/photobatch';
-const DEFAULT_APP_TITLE = 'photobatch';
-
 type Json = Record<string, unknown>;
 const rec = (v: unknown): Json | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-// Header values must be visible ASCII; a title with other characters would make undici throw.
-const headerSafe = (v: string): string => v.replace(/[^\x20-\x7e]/g, '').trim();
 
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -112,7 +100,7 @@ export class OpenRouterClient {
   readonly #apiKey: string | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #headers: Record<string, string>;
+  readonly #http: HttpCallOptions;
   readonly #now: () => number;
   readonly #costFallback: ClientOptions['costFallback'];
   readonly #serverName: string | undefined;
@@ -130,13 +118,10 @@ export class OpenRouterClient {
     this.#dispatcher =
       opts.dispatcher ??
       new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
-    const title = headerSafe(opts.appTitle ?? DEFAULT_APP_TITLE) || DEFAULT_APP_TITLE;
-    this.#headers = {
-      accept: 'application/json',
-      'http-referer': headerSafe(opts.appUrl ?? DEFAULT_APP_URL) || DEFAULT_APP_URL,
-      'x-openrouter-title': title,
-      'x-title': title,
-      ...(this.#apiKey ? { authorization: `Bearer ${this.#apiKey}` } : {}),
+    const headers = requestHeaders(opts.appUrl, opts.appTitle, this.#apiKey);
+    this.#http = {
+      dispatcher: this.#dispatcher, headers, apiKey: this.#apiKey, timeoutMs: this.timeoutMs, maxBodyBytes: this.maxBodyBytes,
+      baseURL: this.baseURL, nameError: (err) => this.#named(err),
     };
   }
 
@@ -225,47 +210,8 @@ export class OpenRouterClient {
     return json.data;
   }
 
-  async #call(method: 'GET' | 'POST', path: string, body: unknown, callerSignal?: AbortSignal): Promise<RawAnswer> {
-    // A cleared timer rather than AbortSignal.timeout(): on Node 20 every timeout signal combined with a long-lived
-    // caller signal stays reachable (~400 bytes per request, measured), which adds up over a big batch.
-    const deadlineCtl = new AbortController();
-    const timer = setTimeout(
-      () => deadlineCtl.abort(new DOMException('The operation timed out.', 'TimeoutError')),
-      this.timeoutMs,
-    );
-    const deadline = deadlineCtl.signal;
-    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
-    const url = `${this.baseURL}${path}`;
-    try {
-      const res = await request(url, {
-        method,
-        headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        dispatcher: this.#dispatcher,
-        signal,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      if (res.statusCode >= 300 && res.statusCode < 400) {
-        await res.body.dump().catch(() => undefined);
-        throw redirectError(res.statusCode, res.headers.location, url, this.#apiKey);
-      }
-      // Reading the whole body also returns the socket to the keep-alive pool. Capped: a server may send anything.
-      const raw = await readBodyCapped(res, this.maxBodyBytes);
-      // Decoded first, scrubbed after: a key sent back as `\u0073k-or-…` is caught in the decoded strings.
-      let json = parseJsonData(raw);
-      json = scrubValue(json, this.#apiKey);
-      const text = scrubSecrets(raw, this.#apiKey);
-      return { status: res.statusCode, headers: res.headers as HeaderBag, text, json };
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      const host = URL.canParse(url) ? new URL(url).host : this.baseURL;
-      const err = classifyTransportError(error, { callerSignal, deadlineSignal: deadline, timeoutMs: this.timeoutMs, host });
-      err.message = scrubSecrets(err.message, this.#apiKey);
-      throw this.#named(err);
-    } finally {
-      clearTimeout(timer);
-    }
+  #call(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<RawAnswer> {
+    return httpCall(this.#http, method, `${this.baseURL}${path}`, body, signal);
   }
 
   #fail(ans: RawAnswer, model: string | undefined, endpoint: 'chat' | 'other'): ApiError {

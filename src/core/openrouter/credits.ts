@@ -1,6 +1,6 @@
 import { ApiError, interruptedError } from './api-error.js';
 import type { KeyInfo, OpenRouterClient } from './client.js';
-import { defaultSleep, type SleepFn } from './flow-control.js';
+import { defaultSleep, type SleepFn } from './sleep.js';
 
 export interface WaitForCreditsOptions {
   client: Pick<OpenRouterClient, 'getKey'>;

@@ -1,13 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { interruptedError } from './api-error.js';
 import { AutoConcurrency } from './auto-concurrency.js';
-
-export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-/** Abortable real-time sleep. */
-export const defaultSleep: SleepFn = async (ms, signal) => {
-  await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
-};
+import { RateCap } from './rate-cap.js';
+import { defaultSleep, type SleepFn } from './sleep.js';
 
 export type FlowEvent = { type: 'gate'; untilMs: number; reason: string } | { type: 'concurrency'; limit: number };
 
@@ -33,37 +27,6 @@ interface Waiter {
   resolve: (t: Ticket) => void;
   reject: (e: unknown) => void;
   detach: () => void;
-}
-
-const WINDOW_MS = 60_000;
-
-/**
- * Token bucket (smooth pacing, small burst) plus a rolling-minute count, so that no 60 s window ever holds more
- * than `rpm` starts even right after an idle spell fills the bucket.
- */
-class RateCap {
-  readonly #rate: number; // tokens per ms
-  readonly #capacity: number;
-  #tokens: number;
-  #last: number;
-  readonly #starts: number[] = [];
-  constructor(readonly rpm: number, burst: number, now: number) {
-    this.#rate = rpm / WINDOW_MS;
-    this.#capacity = Math.max(1, burst);
-    this.#tokens = this.#capacity;
-    this.#last = now;
-  }
-  /** Takes a token and returns 0, or returns how many ms to wait before asking again. */
-  take(now: number): number {
-    this.#tokens = Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#last) * this.#rate);
-    this.#last = Math.max(this.#last, now);
-    while (this.#starts.length > 0 && this.#starts[0]! <= now - WINDOW_MS) this.#starts.shift();
-    if (this.#starts.length >= this.rpm) return this.#starts[0]! + WINDOW_MS - now;
-    if (this.#tokens < 1) return Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate));
-    this.#tokens -= 1;
-    this.#starts.push(now);
-    return 0;
-  }
 }
 
 /**

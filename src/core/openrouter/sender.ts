@@ -1,7 +1,9 @@
 import type { ErrorKind } from '../types.js';
 import { ApiError, interruptedError } from './api-error.js';
+import { createCreditWait, type CreditEvent } from './credit-wait.js';
 import type { ChatBody, ChatSuccess, OpenRouterClient } from './client.js';
-import { FlowControl, type SleepFn, type Ticket } from './flow-control.js';
+import { FlowControl, type Ticket } from './flow-control.js';
+import type { SleepFn } from './sleep.js';
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../retry-policy.js';
 import { addUsage, zeroUsage } from './usage.js';
 import type { Usage } from '../types.js';
@@ -33,8 +35,7 @@ export type SenderEvent =
   | { type: 'retry'; kind: ErrorKind; status: number | null; delayMs: number; attempt: number }
   | { type: 'gate'; untilMs: number; reason: string }
   | { type: 'concurrency'; limit: number }
-  | { type: 'waiting_for_credits'; untilMs?: number }
-  | { type: 'credits_back' };
+  | CreditEvent;
 
 export interface SendResult {
   result: ChatSuccess;
@@ -63,19 +64,6 @@ export function affordableMaxTokens(n: number): number {
   return n - Math.max(8, Math.ceil(n * 0.02));
 }
 
-/** Resolves or rejects with `promise`, or rejects as interrupted when any signal aborts first. */
-function untilAborted<T>(promise: Promise<T>, signals: (AbortSignal | undefined)[]): Promise<T> {
-  const live = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (live.some((s) => s.aborted)) return Promise.reject(interruptedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(interruptedError());
-    for (const s of live) s.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      for (const s of live) s.removeEventListener('abort', onAbort);
-    });
-  });
-}
-
 export function createSender(opts: SenderOptions): Sender {
   const policy = opts.policy ?? DEFAULT_RETRY_POLICY;
   const retries = Math.max(0, Math.floor(opts.retries ?? policy.retries));
@@ -98,42 +86,12 @@ export function createSender(opts: SenderOptions): Sender {
     ...(opts.sleep === undefined ? {} : { sleep: opts.sleep }),
     onEvent: emit,
   });
-  let credits: { promise: Promise<boolean>; stop: AbortController; waiters: number } | null = null;
-
-  /**
-   * One shared wait for every request that hit the empty account. Each caller holds a pause (taken before its slot
-   * was released) until the wait ends, so nothing starts meanwhile. When every caller has given up (aborted), the
-   * poll is cancelled too, so it cannot keep the process alive.
-   */
-  async function awaitCredits(err: ApiError, signal: AbortSignal | undefined): Promise<boolean> {
-    if (!credits) {
-      const untilMs = opts.creditDeadline?.();
-      emit({ type: 'waiting_for_credits', ...(untilMs === undefined ? {} : { untilMs }) });
-      const stop = new AbortController();
-      const wait = { stop, waiters: 0, promise: Promise.resolve(false) };
-      wait.promise = opts.waitForCredits!(err, AbortSignal.any([flow.stopSignal, stop.signal]))
-        .then((back) => {
-          if (back) emit({ type: 'credits_back' });
-          return back;
-        })
-        .finally(() => {
-          if (credits === wait) credits = null;
-        });
-      credits = wait;
-    }
-    const wait = credits;
-    wait.waiters += 1;
-    try {
-      return await untilAborted(wait.promise, [signal, flow.stopSignal]);
-    } finally {
-      wait.waiters -= 1;
-      if (wait.waiters === 0) {
-        wait.stop.abort();
-        if (credits === wait) credits = null;
-      }
-      flow.resume();
-    }
-  }
+  const awaitCredits = opts.waitForCredits === undefined
+    ? undefined
+    : createCreditWait({
+      flow, waitForCredits: opts.waitForCredits, emit,
+      ...(opts.creditDeadline === undefined ? {} : { creditDeadline: opts.creditDeadline }),
+    });
 
   async function send(body: ChatBody, sendOpts: { signal?: AbortSignal } = {}): Promise<SendResult> {
     const { signal } = sendOpts;
@@ -192,7 +150,7 @@ export function createSender(opts: SenderOptions): Sender {
       const shrink = err.stopReason === 'out_of_credits' && affordable !== undefined && !shrunk &&
         affordable >= minUseful && affordable < maxTokens;
       // A spent key limit can be raised (or resets daily) like credits can be topped up: /key shows both.
-      const waitCredits = (err.stopReason === 'out_of_credits' || err.stopReason === 'key_limit') && !shrink && opts.waitForCredits !== undefined &&
+      const waitCredits = (err.stopReason === 'out_of_credits' || err.stopReason === 'key_limit') && !shrink && awaitCredits !== undefined &&
         waits < maxWaits && !(signal?.aborted) && !flow.stopped;
       if (waitCredits) flow.pause();
       flow.release(ticket, 'failure');
@@ -223,7 +181,7 @@ export function createSender(opts: SenderOptions): Sender {
         waits += 1;
         let back: boolean;
         try {
-          back = await awaitCredits(err, signal);
+          back = await awaitCredits!(err, signal);
         } catch (e) {
           // Auth failures and interruptions while polling explain the stop better than the 402 does.
           throw final(e instanceof ApiError ? e : err);

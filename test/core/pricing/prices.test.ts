@@ -3,11 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { familyFor } from '../../../src/core/pricing/image-tokens.js';
+import { cacheFileFor, CACHE_FILE, CACHE_TTL_MS, defaultCacheDir } from '../../../src/core/pricing/price-cache.js';
 import {
-  cacheFileFor,
-  CACHE_FILE,
-  CACHE_TTL_MS,
-  defaultCacheDir,
   findPrice,
   loadPrices,
   loadSnapshot,
