@@ -6,7 +6,7 @@ import { startFakeOpenRouter, type FakeServer } from './helpers/fake-openrouter.
 import { jsonLines, runCli } from './helpers/run-cli.js';
 import { tempDir } from './helpers/images.js';
 import { CORPUS, HAVE_CORPUS } from './helpers/corpus.js';
-import { scanInputs } from '../src/core/scan.js';
+import { scanInputs } from '../src/core/source/scan.js';
 
 describe.skipIf(!HAVE_CORPUS)('a real batch over the shared photo corpus', () => {
   let server: FakeServer;

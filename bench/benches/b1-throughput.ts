@@ -65,8 +65,8 @@ async function overheadAt64(ctx: Ctx, dir: string, n: number, timed: ToolRun): P
   const idealPerS = c / (LATENCY_MS / 1000);
   // (a) Harness ceiling: a bare undici loop with one pre-built body of the same size, same server, same concurrency.
   const { preparePhoto } = await importDist('core/images/prepare.js');
-  const { buildChatBody } = await importDist('core/request-body.js');
-  const { DEFAULT_MODEL, DEFAULT_PROMPT } = await importDist('core/config.js');
+  const { buildChatBody } = await importDist('core/prompt/request-body.js');
+  const { DEFAULT_MODEL, DEFAULT_PROMPT } = await importDist('core/run/config.js');
   const first = filesIn(dir)[0]!;
   const { readFileSync } = await import('node:fs');
   const prepared = await preparePhoto(readFileSync(first), { maxEdge: 768, quality: 80 });

@@ -29,7 +29,7 @@ export const b8: Bench = {
   id: 8,
   title: 'Vocabulary hint: tokens added to each prompt',
   async run(_ctx: Ctx): Promise<Row[]> {
-    const { parseVocabulary } = await importDist<typeof import('../../src/core/keywords/vocabulary.js')>('core/keywords/vocabulary.js');
+    const { parseVocabulary } = await importDist<typeof import('../../src/core/prompt/keywords/vocabulary.js')>('core/prompt/keywords/vocabulary.js');
     const tk = await tokenizers();
     const lists: [string, string][] = [
       ['127-term event vocabulary (test/fixtures/vocabulary-event.txt)', readFileSync(path.join(REPO_ROOT, 'test/fixtures/vocabulary-event.txt'), 'utf8')],

@@ -16,7 +16,7 @@ const dist = (p: string) => import(pathToFileURL(path.join(root, 'dist', p)).hre
 const { preparePhoto } = await dist('core/images/prepare.js');
 (await dist('core/images/heic-native.js')).configureHeicDecoder(process.env);
 const { familyFor, modelTargetSize } = await dist('core/pricing/image-tokens.js');
-const { DEFAULT_MODEL, DEFAULT_MAX_IMAGE_SIZE } = await dist('core/config.js');
+const { DEFAULT_MODEL, DEFAULT_MAX_IMAGE_SIZE } = await dist('core/run/config.js');
 const family = familyFor(DEFAULT_MODEL);
 const target = (w: number, h: number) => modelTargetSize(family, w, h, DEFAULT_MAX_IMAGE_SIZE);
 

@@ -14,14 +14,14 @@ const [dir, nArg, scratch] = process.argv.slice(2);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../..');
 const dist = (p: string) => import(pathToFileURL(path.join(root, 'dist', p)).href);
 const { preparePhoto } = await dist('core/images/prepare.js');
-const { buildChatBody } = await dist('core/request-body.js');
-const { sha256Hex } = await dist('core/job.js');
-const { openJournal } = await dist('core/journal.js');
+const { buildChatBody } = await dist('core/prompt/request-body.js');
+const { sha256Hex } = await dist('core/record/job.js');
+const { openJournal } = await dist('core/record/journal.js');
 const { familyFor, modelTargetSize } = await dist('core/pricing/image-tokens.js');
-const { DEFAULT_MODEL, DEFAULT_PROMPT, DEFAULT_MAX_IMAGE_SIZE } = await dist('core/config.js');
+const { DEFAULT_MODEL, DEFAULT_PROMPT, DEFAULT_MAX_IMAGE_SIZE } = await dist('core/run/config.js');
 // The contact sheet's thumbnail (written per photo during a run, when it exists in this build).
 const writeThumbnail: ((outDir: string, sha: string, jpeg: Buffer, size?: { width: number; height: number }) => Promise<string>) | undefined =
-  await dist('core/contact-sheet/thumbnail.js').then((m) => m.writeThumbnail, () => undefined);
+  await dist('core/outputs/contact-sheet/thumbnail.js').then((m) => m.writeThumbnail, () => undefined);
 
 const family = familyFor(DEFAULT_MODEL);
 const target = (w: number, h: number) => modelTargetSize(family, w, h, DEFAULT_MAX_IMAGE_SIZE);

@@ -1,8 +1,8 @@
 import { readOptionFile } from './option-file.js';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { parseVocabulary, type Vocabulary, type VocabularyMode } from '../core/keywords/vocabulary.js';
-import type { SidecarNamingChoice } from '../core/sidecars/sidecar-naming.js';
+import { parseVocabulary, type Vocabulary, type VocabularyMode } from '../core/prompt/keywords/vocabulary.js';
+import type { SidecarNamingChoice } from '../core/outputs/sidecars/sidecar-naming.js';
 import type { ResolvedFlags } from './flags/resolve.js';
 import type { RUN_FLAGS } from './flags/run-flags.js';
 

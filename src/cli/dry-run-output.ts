@@ -1,4 +1,4 @@
-import type { DryRunPhoto, DryRunSummary, DryRunTotals } from '../core/dry-run.js';
+import type { DryRunPhoto, DryRunSummary, DryRunTotals } from '../core/run/dry-run.js';
 import { escapeJsonControls } from './terminal-text.js';
 
 /**

@@ -1,6 +1,6 @@
 import { UsageError } from '../core/errors.js';
-import type { ServerKind } from '../core/endpoints/kind.js';
-import type { TierOptions } from '../core/tiers/flex.js';
+import type { ServerKind } from '../core/send/endpoints/kind.js';
+import type { TierOptions } from '../core/send/flex-tier.js';
 import type { RunFlagValues } from './flags/run-flags.js';
 
 /** Flags about the endpoint (which server, its prices, the vision check) and OpenRouter's service tier. */

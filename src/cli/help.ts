@@ -1,5 +1,5 @@
 import { Help, type Command, type Option } from 'commander';
-import { DEFAULT_BASE_URL, DEFAULT_MAX_IMAGE_SIZE, DEFAULT_MODEL } from '../core/config.js';
+import { DEFAULT_BASE_URL, DEFAULT_MAX_IMAGE_SIZE, DEFAULT_MODEL } from '../core/run/config.js';
 
 /**
  * Every command's --help has the same shape: usage, options (defaults shown as values, not as

@@ -5,7 +5,7 @@ import { createProgram } from './program.js';
 import { exitCodeFor } from './exit-codes.js';
 import { readDotenv } from './env-file.js';
 import { terminalSafe } from './terminal-text.js';
-import { scrubSecrets } from '../core/openrouter/redact.js';
+import { scrubSecrets } from '../core/send/openrouter/redact.js';
 import { describeOutputFailure, isOutputFailure } from '../core/safety/env-errors.js';
 
 /** Runs the CLI and returns the exit code. The one error boundary: nothing below prints errors itself. */

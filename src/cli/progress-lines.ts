@@ -1,4 +1,4 @@
-import type { BatchEvent } from '../core/batch.js';
+import type { BatchEvent } from '../core/session/run-batch.js';
 import { duration, int, usd } from './format.js';
 import type { CliIO } from './io.js';
 import { ProgressTally, type RunProgress } from './progress.js';

@@ -1,4 +1,4 @@
-import type { BatchEvent } from '../core/batch.js';
+import type { BatchEvent } from '../core/session/run-batch.js';
 import type { CliIO } from './io.js';
 import { usd } from './format.js';
 import { waitText } from '../core/time-text.js';

@@ -1,4 +1,4 @@
-import { FIRST_ERRORS, type DryRunSummary } from '../core/dry-run.js';
+import { FIRST_ERRORS, type DryRunSummary } from '../core/run/dry-run.js';
 import { duration, int, usd } from './format.js';
 import { style } from './io.js';
 import { terminalSafeLine } from './terminal-text.js';

@@ -1,5 +1,5 @@
-import type { BatchResult } from '../core/batch.js';
-import type { CostReport } from '../core/report.js';
+import type { BatchResult } from '../core/session/run-batch.js';
+import type { CostReport } from '../core/outputs/report.js';
 import { duration, int, percentDiff, plural, usd } from './format.js';
 import { style } from './io.js';
 import { terminalSafe, terminalSafeLine } from './terminal-text.js';

@@ -1,4 +1,4 @@
-import { flexPrice, flexRatio, mayServeFlex, type TierSummary, type Tier } from '../core/tiers/flex.js';
+import { flexPrice, flexRatio, mayServeFlex, type TierSummary, type Tier } from '../core/send/flex-tier.js';
 import { usd } from './format.js';
 
 /** Dry run: the standard estimate and, where flex may serve, the discounted one. */

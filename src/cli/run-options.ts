@@ -1,11 +1,11 @@
 import { readOptionFile } from './option-file.js';
 import path from 'node:path';
-import { DEFAULT_PROMPT, resolveConfig, type ResolvedConfig } from '../core/config.js';
+import { DEFAULT_PROMPT, resolveConfig, type ResolvedConfig } from '../core/run/config.js';
 import { UsageError } from '../core/errors.js';
-import { parsePresets, planPrompt } from '../core/presets.js';
+import { parsePresets, planPrompt } from '../core/prompt/presets.js';
 import { readDotenv } from './env-file.js';
 import { parseDeliveryOptions, type DeliveryOptions } from './delivery-options.js';
-import { parseShard } from '../core/shard.js';
+import { parseShard } from '../core/source/shard.js';
 import type { CliIO } from './io.js';
 import { parseEndpointOptions, type EndpointOptions } from './endpoint-options.js';
 import type { RunSpec } from '../core/run/spec.js';
@@ -29,7 +29,7 @@ export interface RunOptions extends RunSpec {
   quiet: boolean;
   progress: boolean;
   /** --shard: this machine's share of the photos. */
-  shard?: import('../core/shard.js').Shard;
+  shard?: import('../core/source/shard.js').Shard;
 }
 
 /**

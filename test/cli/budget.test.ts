@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PROMPT } from '../../src/core/config.js';
+import { DEFAULT_PROMPT } from '../../src/core/run/config.js';
 import { estimatePhoto, estimateTextTokens } from '../../src/core/pricing/estimate.js';
 import { familyFor } from '../../src/core/pricing/image-tokens.js';
 import { parseModelPrice } from '../../src/core/pricing/prices.js';

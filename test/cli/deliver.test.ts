@@ -7,7 +7,7 @@ import { jsonLines, runCli } from '../helpers/run-cli.js';
 import { makeJpeg, tempDir } from '../helpers/images.js';
 import { CORPUS, HAVE_CORPUS } from '../helpers/corpus.js';
 import { decodedPixels, exiv2Tags, HAVE_EXIV2, jpegScanData } from '../helpers/metadata-readers.js';
-import { photobatchExiftoolArgs } from '../../src/core/sidecars/index.js';
+import { photobatchExiftoolArgs } from '../../src/core/outputs/sidecars/index.js';
 
 const exiftool = new ExifTool({ maxProcs: 1, exiftoolArgs: photobatchExiftoolArgs() });
 afterAll(() => exiftool.end());

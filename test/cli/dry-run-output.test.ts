@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dryRunJson, snakeKeys } from '../../src/cli/dry-run-output.js';
 import { escapeJsonControls } from '../../src/cli/terminal-text.js';
-import type { DryRunPhoto, DryRunSummary } from '../../src/core/dry-run.js';
+import type { DryRunPhoto, DryRunSummary } from '../../src/core/run/dry-run.js';
 
 const summary: DryRunSummary = {
   model: 'openai/gpt-4o-mini', family: 'unknown', familyNote: 'a note', readable: 2, unreadable: 1,

@@ -11,7 +11,7 @@ import { doctorCommand, type DoctorFlags } from '../../src/cli/commands/doctor.j
 import { modelsCommand, type ModelsFlags } from '../../src/cli/commands/models.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import type { CliIO } from '../../src/cli/io.js';
-import { DEFAULT_PROMPT } from '../../src/core/config.js';
+import { DEFAULT_PROMPT } from '../../src/core/run/config.js';
 import { familyFor, modelTargetSize } from '../../src/core/pricing/image-tokens.js';
 import { estimatePhoto } from '../../src/core/pricing/estimate.js';
 import { parseModelPrice } from '../../src/core/pricing/prices.js';

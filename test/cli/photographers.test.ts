@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { imageOutputReply, startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
 import { jsonLines, runCli } from '../helpers/run-cli.js';
 import { makeJpeg, makePhotoFolder, tempDir } from '../helpers/images.js';
-import { photobatchExiftoolArgs } from '../../src/core/sidecars/index.js';
+import { photobatchExiftoolArgs } from '../../src/core/outputs/sidecars/index.js';
 
 const exiftool = new ExifTool({ maxProcs: 1, exiftoolArgs: photobatchExiftoolArgs() });
 afterAll(() => exiftool.end());

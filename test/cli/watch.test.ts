@@ -187,7 +187,7 @@ describe('photobatch watch', () => {
   });
 
   it('--shard K/N: several machines watch one share, each takes its own photos (the same split as run)', async () => {
-    const { shardOf } = await import('../../src/core/shard.js');
+    const { shardOf } = await import('../../src/core/source/shard.js');
     server = await startFakeOpenRouter();
     const dir = await tempDir('photobatch-hot-');
     const out = await tempDir('photobatch-out-');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, describe, expect, test } from 'vitest';
-import { buildAiXmp, DIGITAL_SOURCE_TYPE, embedXmp } from '../../src/core/ai-image-xmp.js';
+import { buildAiXmp, DIGITAL_SOURCE_TYPE, embedXmp } from '../../src/core/outputs/ai-image-xmp.js';
 
 const exiftool = new ExifTool({ maxProcs: 1 });
 let dir: string | undefined;

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { faultReplies, startFakeOpenRouter, type FakeFault, type FakeServer } from '../helpers/fake-openrouter.js';
 import { jsonLines } from '../helpers/run-cli.js';
 import { makePhotoFolder, tempDir } from '../helpers/images.js';
-import { runBatch } from '../../src/core/batch.js';
-import { scanInputs } from '../../src/core/scan.js';
-import { OpenRouterClient } from '../../src/core/openrouter/client.js';
+import { runBatch } from '../../src/core/session/run-batch.js';
+import { scanInputs } from '../../src/core/source/scan.js';
+import { OpenRouterClient } from '../../src/core/send/openrouter/client.js';
 
 const STABLE_KINDS = [
   'rate_limited', 'out_of_credits', 'auth', 'moderation', 'bad_request', 'model_unavailable', 'timeout', 'network',

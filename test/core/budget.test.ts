@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Budget } from '../../src/core/budget.js';
+import { Budget } from '../../src/core/pricing/budget.js';
 
 describe('Budget', () => {
   it('never lets spend plus reservations pass the cap, not even by a fraction of a cent', () => {

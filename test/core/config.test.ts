@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_URL, DEFAULT_MODEL, resolveConfig } from '../../src/core/config.js';
+import { DEFAULT_BASE_URL, DEFAULT_MODEL, resolveConfig } from '../../src/core/run/config.js';
 import { UsageError } from '../../src/core/errors.js';
 
 describe('resolveConfig: flag > environment > .env > default', () => {

@@ -1,4 +1,4 @@
-import { resultsFromRecords } from '../../src/core/results-merge.js';
+import { resultsFromRecords } from '../../src/core/record/results-merge.js';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,8 +7,8 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatUsd, renderContactSheet, thumbnailRelPath, writeContactSheet, writeThumbnail } from '../../src/core/contact-sheet/index.js';
-import { buildReport, type CostReport } from '../../src/core/report.js';
+import { formatUsd, renderContactSheet, thumbnailRelPath, writeContactSheet, writeThumbnail } from '../../src/core/outputs/contact-sheet/index.js';
+import { buildReport, type CostReport } from '../../src/core/outputs/report.js';
 import type { RecordError, ResultRecord } from '../../src/core/types.js';
 import { HAVE_CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { REPO_ROOT } from '../helpers/run-cli.js';

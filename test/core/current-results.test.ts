@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { currentResults, outputText } from '../../src/core/current-results.js';
+import { currentResults, outputText } from '../../src/core/record/current-results.js';
 import type { ResultRecord } from '../../src/core/types.js';
 import { tempDir } from '../helpers/images.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { parseUsage, isDocumentedFree } from '../../src/core/openrouter/usage.js';
-import { sameModel } from '../../src/core/model-names.js';
-import { planReasoning } from '../../src/core/reasoning.js';
-import { SpendCaps, localDay } from '../../src/core/spend-caps.js';
-import { historyStats } from '../../src/core/history.js';
-import { buildReport } from '../../src/core/report.js';
+import { parseUsage, isDocumentedFree } from '../../src/core/send/openrouter/usage.js';
+import { sameModel } from '../../src/core/pricing/model-names.js';
+import { planReasoning } from '../../src/core/prompt/reasoning.js';
+import { SpendCaps, localDay } from '../../src/core/pricing/spend-caps.js';
+import { historyStats } from '../../src/core/record/history.js';
+import { buildReport } from '../../src/core/outputs/report.js';
 import type { ResultRecord } from '../../src/core/types.js';
 
 const rec = (over: Partial<ResultRecord>): ResultRecord => ({

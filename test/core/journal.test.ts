@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openJournal, readRecords } from '../../src/core/journal.js';
+import { openJournal, readRecords } from '../../src/core/record/journal.js';
 import type { ResultRecord } from '../../src/core/types.js';
 import { tempDir } from '../helpers/images.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMetadata } from '../../src/core/metadata-context.js';
+import { describeMetadata } from '../../src/core/prompt/metadata-context.js';
 
 describe('describeMetadata', () => {
   it('names from MWG and Microsoft face regions and PersonInImage, once each; places by name only', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OffsetIndex } from '../../src/core/offset-index.js';
+import { OffsetIndex } from '../../src/core/record/offset-index.js';
 
 describe('OffsetIndex (the journal index of byte offsets)', () => {
   it('finds what was added, newest first, through growth of the table', () => {

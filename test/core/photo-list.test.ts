@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PhotoList } from '../../src/core/photo-list.js';
+import { PhotoList } from '../../src/core/source/photo-list.js';
 import { OutputManifest } from '../../src/core/safety/output-manifest.js';
-import { selectShard } from '../../src/core/shard.js';
+import { selectShard } from '../../src/core/source/shard.js';
 
 const photos = [
   { path: '/cards/a/IMG_0001.jpg', file: 'IMG_0001.jpg' },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { runPool } from '../../src/core/pool.js';
-import { pullFrom } from '../../src/core/photo-source.js';
-import { PhotoQueue } from '../../src/core/watch/photo-queue.js';
+import { runPool } from '../../src/core/session/pool.js';
+import { pullFrom } from '../../src/core/source/photo-source.js';
+import { PhotoQueue } from '../../src/core/source/watch/photo-queue.js';
 
 const refs = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `/p/${i}.jpg`, file: `${i}.jpg` }));
 /** Resolves after `turns` turns of the event loop: ordering without wall-clock time. */

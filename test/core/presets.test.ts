@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { parsePresets, planPrompt, type ParseResult } from '../../src/core/presets.js';
-import { cleanKeywords, extractJson, looksLikeDateOrCoordinates } from '../../src/core/presets-parse.js';
+import { parsePresets, planPrompt, type ParseResult } from '../../src/core/prompt/presets.js';
+import { cleanKeywords, extractJson, looksLikeDateOrCoordinates } from '../../src/core/prompt/presets-parse.js';
 
 const vars = { filename: 'IMG_0001.jpg', folder: 'tet', date: '2024-02-10 19:30:05', camera: 'Canon EOS R5' };
 const kw = (n: number) => Array.from({ length: n }, (_, i) => `thing ${String.fromCharCode(97 + i)}`);

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OpenRouterClient } from '../../src/core/openrouter/client.js';
-import { reconcileCosts, summarizeReconcile, writeReconcileFile, RECONCILE_FILE } from '../../src/core/reconcile.js';
+import { OpenRouterClient } from '../../src/core/send/openrouter/client.js';
+import { reconcileCosts, summarizeReconcile, writeReconcileFile, RECONCILE_FILE } from '../../src/core/run/reconcile.js';
 import type { ResultRecord } from '../../src/core/types.js';
 import { startFakeOpenRouter, type FakeServer } from '../helpers/fake-openrouter.js';
 import { tempDir } from '../helpers/images.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, latestByPath } from '../../src/core/report.js';
+import { buildReport, latestByPath } from '../../src/core/outputs/report.js';
 import type { ResultRecord } from '../../src/core/types.js';
 
 const ok = (file: string, cost: number | null, model = 'm/a', est: number | null = 0.001): ResultRecord => ({

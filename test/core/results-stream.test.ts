@@ -1,8 +1,8 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { streamRecords } from '../../src/core/results-stream.js';
-import { openResults } from '../../src/core/results-merge.js';
+import { streamRecords } from '../../src/core/record/results-stream.js';
+import { openResults } from '../../src/core/record/results-merge.js';
 import type { ResultRecord } from '../../src/core/types.js';
 import { tempDir } from '../helpers/images.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_RETRY_POLICY, retryDelay, retryPolicy, shrunkEdge } from '../../src/core/retry-policy.js';
-import { MAX_WAITS } from '../../src/core/openrouter/sender.js';
-import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../../src/core/reconcile.js';
+import { DEFAULT_RETRY_POLICY, retryDelay, retryPolicy, shrunkEdge } from '../../src/core/send/retry-policy.js';
+import { MAX_WAITS } from '../../src/core/send/openrouter/sender.js';
+import { DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_MS } from '../../src/core/run/reconcile.js';
 
 describe('RetryPolicy', () => {
   test('the defaults are the rules the sender, the send step and reconcile use', () => {
@@ -44,9 +44,9 @@ describe('the policy drives the batch', () => {
   test('imageRefusal.tries 0: a refused image is not sent again; the default sends it once more', async () => {
     const { startFakeOpenRouter, errorReplies } = await import('../helpers/fake-openrouter.js');
     const { makePhotoFolder, tempDir } = await import('../helpers/images.js');
-    const { runBatch } = await import('../../src/core/batch.js');
-    const { scanInputs } = await import('../../src/core/scan.js');
-    const { OpenRouterClient } = await import('../../src/core/openrouter/client.js');
+    const { runBatch } = await import('../../src/core/session/run-batch.js');
+    const { scanInputs } = await import('../../src/core/source/scan.js');
+    const { OpenRouterClient } = await import('../../src/core/send/openrouter/client.js');
     const server = await startFakeOpenRouter({ handler: () => errorReplies.imageError('invalid_image', 400) });
     try {
       const client = new OpenRouterClient({ apiKey: 'sk-or-v1-test', baseURL: server.url, timeoutMs: 5_000 });

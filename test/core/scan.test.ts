@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scanInputs } from '../../src/core/scan.js';
+import { scanInputs } from '../../src/core/source/scan.js';
 import { UsageError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/images.js';
 

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseShard, selectShard, shardOf } from '../../src/core/shard.js';
-import { scanInputs } from '../../src/core/scan.js';
+import { parseShard, selectShard, shardOf } from '../../src/core/source/shard.js';
+import { scanInputs } from '../../src/core/source/scan.js';
 import { tempDir } from '../helpers/images.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => ({ file: `2026/day-${i % 7}/IMG_${String(i).padStart(5, '0')}.jpg` }));

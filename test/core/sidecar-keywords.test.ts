@@ -2,7 +2,7 @@ import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSidecarWriter, type Provenance, type SidecarWriter } from '../../src/core/sidecars/index.js';
+import { createSidecarWriter, type Provenance, type SidecarWriter } from '../../src/core/outputs/sidecars/index.js';
 import { makeJpeg, tempDir } from '../helpers/images.js';
 import { exiv2Tags, HAVE_EXIV2 } from '../helpers/metadata-readers.js';
 

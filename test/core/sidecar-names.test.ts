@@ -3,7 +3,7 @@
  * and for photos arriving one by one (`watch`), and never changed by a later run (the manifest's record).
  */
 import { describe, expect, it } from 'vitest';
-import { SidecarNames, type PriorNames } from '../../src/core/sidecars/unique-names.js';
+import { SidecarNames, type PriorNames } from '../../src/core/outputs/sidecars/unique-names.js';
 
 const ref = (p: string) => ({ path: `/in/${p}`, file: p });
 const own = (names: SidecarNames, files: string[]) => files.filter((f) => names.decide(ref(f)).own);

@@ -11,7 +11,7 @@ import {
   type Provenance,
   type SidecarFields,
   type SidecarWriter,
-} from '../../src/core/sidecars/index.js';
+} from '../../src/core/outputs/sidecars/index.js';
 
 // Read back with a separate ExifTool, as Lightroom or a script would, configured for our namespace.
 const reader = new ExifTool({ maxProcs: 1, exiftoolArgs: photobatchExiftoolArgs() });

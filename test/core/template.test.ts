@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTemplateVars, renderTemplate } from '../../src/core/template.js';
+import { readTemplateVars, renderTemplate } from '../../src/core/prompt/template.js';
 import { readExif } from '../../src/core/images/exif.js';
 
 /** What the template reads of the one EXIF reader: date and camera. */

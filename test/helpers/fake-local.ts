@@ -4,7 +4,7 @@
  * server's own file holds its real response shapes, with the source of each.
  *
  * - A vision model really looks: it decodes the sent JPEG and names the colours of its top and bottom halves, so
- *   the probe of src/core/endpoints/vision.ts and the captions of a comparison depend on the photo.
+ *   the probe of src/core/send/endpoints/vision.ts and the captions of a comparison depend on the photo.
  * - A text-only model ignores the image, as Ollama does with one (openrouter-api.md §16): it answers from the prompt.
  */
 import http from 'node:http';

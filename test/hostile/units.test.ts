@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scrubSecrets, scrubValue } from '../../src/core/openrouter/redact.js';
-import { parseJsonData, checkBaseUrl } from '../../src/core/openrouter/untrusted-body.js';
+import { scrubSecrets, scrubValue } from '../../src/core/send/openrouter/redact.js';
+import { parseJsonData, checkBaseUrl } from '../../src/core/send/openrouter/untrusted-body.js';
 import { deeperThan } from '../../src/core/safety/json-depth.js';
 import { fitFileName } from '../../src/core/safety/file-names.js';
 import { acquireOutLock, OutDirLockedError } from '../../src/core/safety/out-lock.js';
-import { csvCell } from '../../src/core/report-files.js';
+import { csvCell } from '../../src/core/outputs/report-files.js';
 import { jsonLine, terminalSafe, terminalSafeLine } from '../../src/cli/terminal-text.js';
 import { tempDir } from '../helpers/images.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { PHOTO_EXTENSIONS, scanInputs } from '../../core/scan.js';
+import { PHOTO_EXTENSIONS, scanInputs } from '../../core/source/scan.js';
 import { ExitCode } from '../exit-codes.js';
 import { usd } from '../format.js';
 import { style, useColor, type CliIO } from '../io.js';
@@ -25,7 +25,7 @@ export async function compareCommand(inputs: string[], flags: Record<string, unk
   if (sample.length === 0) throw new UsageError('None of the photos could be read; check the files (photobatch run --dry-run lists why).');
   info(s.dim(`Sample: ${sample.length} of ${photos.length} photos (seed ${seed}), covering ${strataOf(candidates, sample).join(', ')}`));
 
-  const { openEndpoint } = await import('../../core/endpoints/open-endpoint.js');
+  const { openEndpoint } = await import('../../core/send/endpoints/open-endpoint.js');
   const endpoint = await openEndpoint({
     baseURL: opts.config.baseURL, apiKey: opts.config.apiKey, timeoutMs: opts.timeoutMs, env: io.env,
     ...(opts.endpoint.serverKind ? { serverKind: opts.endpoint.serverKind } : {}),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { resolveConfig } from '../../core/config.js';
-import type { DoctorCheck, DoctorReport } from '../../core/doctor.js';
+import { resolveConfig } from '../../core/run/config.js';
+import type { DoctorCheck, DoctorReport } from '../../core/doctor/doctor.js';
 import { ConfigError, RunStoppedError } from '../../core/errors.js';
 import { readDotenv } from '../env-file.js';
 import { findPerl } from '../find-perl.js';
@@ -31,9 +31,9 @@ export async function doctorCommand(flags: DoctorFlags, io: CliIO): Promise<numb
     dotenv,
   });
   const dotenvFile = path.join(io.cwd, '.env');
-  const { runDoctor } = await import('../../core/doctor.js');
-  const { OpenRouterClient } = await import('../../core/openrouter/client.js');
-  const { detectServer } = await import('../../core/endpoints/kind.js');
+  const { runDoctor } = await import('../../core/doctor/doctor.js');
+  const { OpenRouterClient } = await import('../../core/send/openrouter/client.js');
+  const { detectServer } = await import('../../core/send/endpoints/kind.js');
   const server = await detectServer(config.baseURL, { apiKey: config.apiKey, ...(flags.server ? { override: flags.server } : {}) });
   const client = config.apiKey && server.kind === 'openrouter'
     ? new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: DOCTOR_TIMEOUT_MS })

@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/atomic-write.js';
-import { buildExport, EXPORT_FORMATS, type ExportFormat } from '../../core/export/agency-csv.js';
-import { readPaidResults, toExportRow } from '../../core/export/rows.js';
+import { writeFileAtomic } from '../../core/record/atomic-write.js';
+import { buildExport, EXPORT_FORMATS, type ExportFormat } from '../../core/outputs/export/agency-csv.js';
+import { readPaidResults, toExportRow } from '../../core/outputs/export/rows.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import type { FlagValues } from '../flags/flag.js';

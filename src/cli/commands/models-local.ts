@@ -1,6 +1,6 @@
-import type { ResolvedConfig } from '../../core/config.js';
-import type { ServerInfo } from '../../core/endpoints/kind.js';
-import { serverSaysVision } from '../../core/endpoints/vision.js';
+import type { ResolvedConfig } from '../../core/run/config.js';
+import type { ServerInfo } from '../../core/send/endpoints/kind.js';
+import { serverSaysVision } from '../../core/send/endpoints/vision.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 
@@ -12,7 +12,7 @@ const MAX_VISION_LOOKUPS = 50;
  * where the server can say (Ollama, LM Studio, llama.cpp), and no prices — it has none.
  */
 export async function localModelsCommand(server: ServerInfo, config: ResolvedConfig, flags: { search?: string; json?: boolean }, io: CliIO): Promise<number> {
-  const { OpenRouterClient } = await import('../../core/openrouter/client.js');
+  const { OpenRouterClient } = await import('../../core/send/openrouter/client.js');
   const client = new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: 20_000 });
   let ids: string[];
   try {

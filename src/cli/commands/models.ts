@@ -1,5 +1,5 @@
-import { resolveConfig } from '../../core/config.js';
-import { listVisionModels, REFERENCE_PHOTO, type ModelListing } from '../../core/models-list.js';
+import { resolveConfig } from '../../core/run/config.js';
+import { listVisionModels, REFERENCE_PHOTO, type ModelListing } from '../../core/run/models-list.js';
 import { DEFAULT_EXPECTED_OUTPUT_TOKENS } from '../../core/pricing/estimate.js';
 import type { PriceTable } from '../../core/pricing/prices.js';
 import { readDotenv } from '../env-file.js';
@@ -26,11 +26,11 @@ export async function modelsCommand(flags: ModelsFlags, io: CliIO): Promise<numb
     env: io.env,
     dotenv: readDotenv(io.cwd),
   });
-  const { detectServer } = await import('../../core/endpoints/kind.js');
+  const { detectServer } = await import('../../core/send/endpoints/kind.js');
   const server = await detectServer(config.baseURL, { apiKey: config.apiKey });
   if (server.kind !== 'openrouter') return (await import('./models-local.js')).localModelsCommand(server, config, flags, io);
   const { loadPrices } = await import('../../core/pricing/prices.js');
-  const { OpenRouterClient } = await import('../../core/openrouter/client.js');
+  const { OpenRouterClient } = await import('../../core/send/openrouter/client.js');
   // The key is optional for /models; it is sent when set so proxies that require auth still answer.
   const client = new OpenRouterClient({ apiKey: config.apiKey, baseURL: config.baseURL, timeoutMs: MODELS_TIMEOUT_MS });
   let prices: PriceTable;

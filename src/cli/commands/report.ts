@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { RESULTS_FILE } from '../../core/journal.js';
-import { openResults, outDirsWithResults } from '../../core/results-merge.js';
+import { RESULTS_FILE } from '../../core/record/journal.js';
+import { openResults, outDirsWithResults } from '../../core/record/results-merge.js';
 import { ExitCode } from '../exit-codes.js';
 import { style, useColor, type CliIO } from '../io.js';
 import { renderRunSummary } from '../render-summary.js';
@@ -24,11 +24,11 @@ export async function reportCommand(dirs: string[], flags: ReportFlags, io: CliI
   }
   const report = await results.report();
   if (flags.csv !== undefined) {
-    const { writeCostCsv } = await import('../../core/report-files.js');
+    const { writeCostCsv } = await import('../../core/outputs/report-files.js');
     await writeCostCsv('', results, path.resolve(io.cwd, flags.csv));
   }
   if (flags.html !== undefined) {
-    const { writeContactSheet } = await import('../../core/contact-sheet/index.js');
+    const { writeContactSheet } = await import('../../core/outputs/contact-sheet/index.js');
     await writeContactSheet('', { results, report, file: path.resolve(io.cwd, flags.html) });
   }
   if (flags.json) io.stdout.write(escapeJsonControls(JSON.stringify(report, null, 2)) + '\n');

@@ -1,5 +1,5 @@
-import { currentResults, outputText } from '../../core/current-results.js';
-import { outDirsWithResults } from '../../core/results-merge.js';
+import { currentResults, outputText } from '../../core/record/current-results.js';
+import { outDirsWithResults } from '../../core/record/results-merge.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { jsonLine, terminalSafeLine } from '../terminal-text.js';

@@ -1,17 +1,17 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { PHOTO_EXTENSIONS, scanPhotoList } from '../../core/scan.js';
-import { RESULTS_FILE } from '../../core/journal.js';
-import { historyStatsFromFile } from '../../core/history.js';
+import { PHOTO_EXTENSIONS, scanPhotoList } from '../../core/source/scan.js';
+import { RESULTS_FILE } from '../../core/record/journal.js';
+import { historyStatsFromFile } from '../../core/record/history.js';
 import { style, useColor, useProgress, writePaced, type CliIO } from '../io.js';
 import { parseRunOptions } from '../run-options.js';
 import { exitCodeForRun, ExitCode } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { renderDryRun } from '../render-dry-run.js';
 import { dryRunCostLine, dryRunJson } from '../dry-run-output.js';
-import { pathTemplateVars } from '../../core/template.js';
+import { pathTemplateVars } from '../../core/prompt/template.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
-import { formatShard, selectShard } from '../../core/shard.js';
+import { formatShard, selectShard } from '../../core/source/shard.js';
 import { escapeJsonControls, terminalSafe, terminalSafeLine } from '../terminal-text.js';
 
 export async function runCommand(inputs: string[], flags: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -53,8 +53,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
 
   if (opts.dryRun) {
     const prices = await loadPrices({ offline: true, env: io.env, baseURL: opts.config.baseURL });
-    const { dryRunHead, streamDryRun } = await import('../../core/dry-run.js');
-    const { selfPrice } = await import('../../core/endpoints/self-price.js');
+    const { dryRunHead, streamDryRun } = await import('../../core/run/dry-run.js');
+    const { selfPrice } = await import('../../core/send/endpoints/self-price.js');
     const own = opts.endpoint.priceIn === undefined ? undefined : selfPrice(opts.config.model, opts.endpoint.priceIn, opts.endpoint.priceOut!);
     const dryPrice = own ?? findPrice(prices.models, opts.config.model);
     const { reasoningFor } = await import('../run-setup.js');
@@ -82,7 +82,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
       }),
     );
     const { tierEstimateLine } = await import('../render-tiers.js');
-    const { flexRatio, mayServeFlex } = await import('../../core/tiers/flex.js');
+    const { flexRatio, mayServeFlex } = await import('../../core/send/flex-tier.js');
     const ratio = mayServeFlex(opts.config.model, opts.endpoint.tier.tier) ? flexRatio(opts.config.model.replace(/:floor$/i, '')) : null;
     const tiers = { standard_usd: estimate.totals.expectedUsd, flex_usd: ratio === null || estimate.totals.expectedUsd === null ? null : estimate.totals.expectedUsd * ratio };
     // The breakdown first, the data last: on a terminal the number ends the output, under its explanation.
@@ -107,14 +107,14 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
 
     const outputs = await openPhotoOutputs(opts, photos);
     return await runWithSignals(io, async (stopSignal, abortSignal, stdoutClosed) => {
-      const { runBatch } = await import('../../core/batch.js');
+      const { runBatch } = await import('../../core/session/run-batch.js');
       const progress = showProgress ? await (await import('../progress.js')).createRunProgress(io, photos.length, opts.concurrency) : undefined;
       // Off a terminal (nohup, CI, a log): a plain line every N photos or 30 s instead of a bar.
       const lines = !showProgress && !opts.quiet && opts.progress ? (await import('../progress-lines.js')).createProgressLines(io, photos.length) : undefined;
       const warnings: string[] = [];
       // Without a progress bar a long wait still says what it waits for and until when (never a silent hang).
       let announcedUntil = 0;
-      const announceWait = (event: import('../../core/batch.js').BatchEvent) => {
+      const announceWait = (event: import('../../core/session/run-batch.js').BatchEvent) => {
         if (event.type !== 'sender') return;
         const e = event.event;
         const { clock, waitText } = classifyHelpers;
@@ -128,7 +128,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         }
       };
       // Counted as records are written: the run keeps no records (flat memory).
-      const tierTally = new (await import('../../core/tiers/flex.js')).TierTally(price);
+      const tierTally = new (await import('../../core/send/flex-tier.js')).TierTally(price);
       try {
         const result = await runBatch({
           photos, ...batchSettings(opts, setup, stats), ...outputs.batch,
@@ -149,7 +149,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         if (result.unsaved) io.stderr.write(describeUnsaved(result.unsaved) + '\n');
         if (!opts.quiet) {
           io.stderr.write(renderRunSummary(result, displayPath(io.cwd, opts.outDir), color, { contactSheet: opts.contactSheet }));
-          const { summarizeTiers } = await import('../../core/tiers/flex.js');
+          const { summarizeTiers } = await import('../../core/send/flex-tier.js');
           const { tierSummaryLine } = await import('../render-tiers.js');
           const tiers = tierSummaryLine(tierTally.summary(), opts.endpoint.tier.tier === 'flex' || /:floor$/i.test(opts.config.model));
           if (tiers) io.stderr.write(tiers + '\n');
@@ -158,7 +158,7 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
         // --reconcile: an audit of the inline costs against /generation. It never changes the exit code: the run's outcome stands.
         if (opts.reconcile && !openRouter) io.stderr.write(s.yellow(`Reconcile skipped: ${endpoint.server.name} has no /generation billing record.`) + '\n');
         if (opts.reconcile && openRouter && result.stopped?.reason !== 'interrupted') {
-          const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/reconcile.js');
+          const { reconcileCosts, writeReconcileFile, summarizeReconcile } = await import('../../core/run/reconcile.js');
           try {
             const reconciled = await reconcileCosts({ client, records: result.records, signal: abortSignal });
             const file = await writeReconcileFile(opts.outDir, reconciled);

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { RESULTS_FILE } from '../../core/journal.js';
-import { historyStatsFromFile } from '../../core/history.js';
-import type { BatchEvent } from '../../core/batch.js';
+import { RESULTS_FILE } from '../../core/record/journal.js';
+import { historyStatsFromFile } from '../../core/record/history.js';
+import type { BatchEvent } from '../../core/session/run-batch.js';
 import type { ResultRecord } from '../../core/types.js';
 import { style, useColor, useProgress, type CliIO } from '../io.js';
 import { parseRunOptions } from '../run-options.js';
 import { ExitCode, exitCodeForRun } from '../exit-codes.js';
 import { renderRunSummary } from '../render-summary.js';
 import { usd } from '../format.js';
-import { shardOf } from '../../core/shard.js';
+import { shardOf } from '../../core/source/shard.js';
 import { describeUnsaved, runWithSignals } from '../run-signals.js';
 import { terminalSafe } from '../terminal-text.js';
 import { parseWatchFlags } from '../watch-program.js';
@@ -31,7 +31,7 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
   };
 
   // --max-cost caps the whole event: everything already billed into this out folder counts.
-  const { openResults } = await import('../../core/results-merge.js');
+  const { openResults } = await import('../../core/record/results-merge.js');
   // Streamed, never held in memory: an event's results.jsonl can hold tens of thousands of lines.
   const spentBefore = (await openResults([opts.outDir])).billedUsd;
   if (opts.maxCostUsd !== undefined && spentBefore >= opts.maxCostUsd) {
@@ -43,7 +43,7 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
   const { openRunEndpoint, batchSettings, openPhotoOutputs, checkDeliverDir } = await import('../run-setup.js');
   checkDeliverDir(opts);
   const setup = await openRunEndpoint(opts, io, s);
-  const { watchFolder } = await import('../../core/watch/watch-folder.js');
+  const { watchFolder } = await import('../../core/source/watch/watch-folder.js');
   const warnings: string[] = [];
   let progress: ReturnType<typeof import('../watch-progress.js').createWatchProgress> | undefined;
   const warn = (m: string) => (progress ? warnings.push(m) : io.stderr.write(s.yellow(`Warning: ${terminalSafe(m)}`) + '\n'));
@@ -100,7 +100,7 @@ export async function watchCommand(folder: string, flags: Record<string, unknown
         }
       };
       redraw();
-      const { runBatch } = await import('../../core/batch.js');
+      const { runBatch } = await import('../../core/session/run-batch.js');
       // The reports are kept current as results arrive (the live gallery, newest first); the final ones stop reloading.
       const result = await runBatch({
         photos: watched.queue, ...batchSettings(opts, setup, stats), ...outputs.batch, stopSignal, abortSignal, onEvent, keepRecords: false,

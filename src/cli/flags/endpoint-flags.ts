@@ -1,10 +1,10 @@
-import { DEFAULT_BASE_URL } from '../../core/config.js';
-import type { ServerKind } from '../../core/endpoints/kind.js';
-import type { TierOptions } from '../../core/tiers/flex.js';
+import { DEFAULT_BASE_URL } from '../../core/run/config.js';
+import type { ServerKind } from '../../core/send/endpoints/kind.js';
+import type { TierOptions } from '../../core/send/flex-tier.js';
 import { positive, RUN_AND_WATCH, RUN_LIKE, text, toggle, value } from './flag.js';
 
 /**
- * The server kinds, spelled here rather than imported: core/endpoints/kind.ts loads undici, and --help must not.
+ * The server kinds, spelled here rather than imported: core/send/endpoints/kind.ts loads undici, and --help must not.
  * The two checks below fail the build if this list and ServerKind drift apart.
  */
 export const SERVER_CHOICES = ['openrouter', 'ollama', 'lmstudio', 'vllm', 'llamacpp', 'litellm', 'generic'] as const satisfies readonly ServerKind[];

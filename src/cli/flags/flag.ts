@@ -1,4 +1,4 @@
-import { parseIntInRange, parsePositiveNumber } from '../../core/config.js';
+import { parseIntInRange, parsePositiveNumber } from '../../core/run/config.js';
 import { UsageError } from '../../core/errors.js';
 
 /** Every command: each one's options are built from the flag tables. */
@@ -83,7 +83,7 @@ export function longName(spelling: string): string {
   return /--[\w-]+/.exec(spelling)?.[0] ?? spelling;
 }
 
-// Value parsers: each names the flag in its one-line error, in the voice of core/config.ts.
+// Value parsers: each names the flag in its one-line error, in the voice of core/run/config.ts.
 export const int = (min: number, max: number) => (t: string, name: string) => parseIntInRange(t, name, min, max);
 export const positive = (unit: string, opts: { allowZero?: boolean } = {}) => (t: string, name: string) => parsePositiveNumber(t, `${name} (${unit})`, opts);
 export const secondsToMs = (t: string, name: string) => Math.round(parsePositiveNumber(t, `${name} (seconds)`) * 1000);

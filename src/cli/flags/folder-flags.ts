@@ -1,4 +1,4 @@
-import { EXPORT_FORMATS, type ExportFormat } from '../../core/export/agency-csv.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../core/outputs/export/agency-csv.js';
 import { text, toggle, value } from './flag.js';
 
 /**

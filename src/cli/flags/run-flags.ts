@@ -1,8 +1,8 @@
-import { DEFAULT_MAX_IMAGE_SIZE, DEFAULT_MODEL, parseIntInRange } from '../../core/config.js';
+import { DEFAULT_MAX_IMAGE_SIZE, DEFAULT_MODEL, parseIntInRange } from '../../core/run/config.js';
 import { UsageError } from '../../core/errors.js';
-import type { VocabularyMode } from '../../core/keywords/vocabulary.js';
-import { parseReasoningChoice, type ReasoningChoice } from '../../core/reasoning.js';
-import type { SidecarNamingChoice } from '../../core/sidecars/sidecar-naming.js';
+import type { VocabularyMode } from '../../core/prompt/keywords/vocabulary.js';
+import { parseReasoningChoice, type ReasoningChoice } from '../../core/prompt/reasoning.js';
+import type { SidecarNamingChoice } from '../../core/outputs/sidecars/sidecar-naming.js';
 import { ENDPOINT_FLAGS } from './endpoint-flags.js';
 import { durationMs, int, list, optional, positive, repeated, RUN_AND_WATCH, RUN_LIKE, secondsToMs, text, toggle, value } from './flag.js';
 
@@ -10,7 +10,7 @@ import { durationMs, int, list, optional, positive, repeated, RUN_AND_WATCH, RUN
  * Every option of `run`, `watch` and `compare`, in --help order: spelling, help, default (the only place
  * it is written), parser and the commands that take it. program.ts builds the commands from this table,
  * and parseRunOptions resolves it; test/cli/run-flags.test.ts proves each row reaches the options.
- * Env-derived defaults (AI_MODEL, MAX_IMAGE_SIZE, OPENROUTER_BASE_URL) are core/config.ts's, shown from there.
+ * Env-derived defaults (AI_MODEL, MAX_IMAGE_SIZE, OPENROUTER_BASE_URL) are core/run/config.ts's, shown from there.
  */
 export const RUN_FLAGS = {
   out: text({
@@ -25,7 +25,7 @@ export const RUN_FLAGS = {
   preset: text({ spelling: '--preset <names>', help: 'caption, keywords, alt-text, describe, tet-greeting, stock; combine with commas (one request)', for: RUN_LIKE }),
   lang: value({ spelling: '--lang <codes>', help: 'output language(s), e.g. vi or vi,en (both come back)', parse: list, for: RUN_LIKE }),
   context: text({ spelling: '--context <text>', help: 'what the photos are, e.g. "Nguyen–Tran wedding, Hanoi"', for: RUN_LIKE }),
-  // The keyword counts' defaults depend on the preset; core/presets.ts applies them.
+  // The keyword counts' defaults depend on the preset; core/prompt/presets.ts applies them.
   maxKeywords: value({ spelling: '--max-keywords <n>', help: 'most keywords kept, most important first; more are trimmed, never re-asked (default 15; stock 49)', parse: int(1, 100), for: RUN_AND_WATCH }),
   minKeywords: value({ spelling: '--min-keywords <n>', help: 'fewest keywords asked for (default 5; stock 25)', parse: int(1, 100), for: RUN_AND_WATCH }),
   vocabulary: text({ spelling: '--vocabulary <file>', help: 'your keyword list (Lightroom keyword export or one per line): keywords are snapped to it and written with their hierarchy', for: RUN_AND_WATCH }),
@@ -56,7 +56,7 @@ export const RUN_FLAGS = {
     variants: { compare: { spelling: '-c, --concurrency <n>', help: 'requests in flight at once' } },
   }),
   maxConcurrency: value({ spelling: '--max-concurrency <n>', help: 'ceiling for -c auto', default: '64', parse: int(1, 256), for: RUN_AND_WATCH }),
-  // Checked with MAX_IMAGE_SIZE by core/config.ts's resolveConfig: one rule for the flag and the setting.
+  // Checked with MAX_IMAGE_SIZE by core/run/config.ts's resolveConfig: one rule for the flag and the setting.
   maxEdge: text({ spelling: '--max-edge <px>', help: 'longest edge sent', shownDefault: `what the model can use, at most $MAX_IMAGE_SIZE or ${DEFAULT_MAX_IMAGE_SIZE}`, for: RUN_LIKE }),
   quality: value({ spelling: '--quality <1-100>', help: 'JPEG quality of what is sent', default: '80', parse: int(1, 100), for: RUN_LIKE }),
   maxCost: value({

@@ -3,7 +3,7 @@
  * top. Self-contained: inline CSS, no script, thumbnails as relative files beside it, so it works offline and from
  * a zip. Every value from a model or a file name is escaped.
  */
-import { escapeHtml, formatUsd, renderOutput } from '../contact-sheet/render-output.js';
+import { escapeHtml, formatUsd, renderOutput } from '../outputs/contact-sheet/render-output.js';
 import type { ResultRecord, PhotoRef } from '../types.js';
 import type { ModelStats } from './stats.js';
 

@@ -1,7 +1,7 @@
 /** The figures of compare.json, from each model's journaled answers for the sample. */
-import { structuredOutput } from '../contact-sheet/render-output.js';
+import { structuredOutput } from '../outputs/contact-sheet/render-output.js';
 import type { ResultRecord } from '../types.js';
-import { roundUsd } from '../report.js';
+import { roundUsd } from '../outputs/report.js';
 
 export interface ModelStats {
   model: string;

@@ -1,5 +1,5 @@
-import { ApiError } from '../openrouter/api-error.js';
-import type { KeyInfo, OpenRouterClient } from '../openrouter/client.js';
+import { ApiError } from '../send/openrouter/api-error.js';
+import type { KeyInfo, OpenRouterClient } from '../send/openrouter/client.js';
 import type { DoctorCheck, DoctorProblem } from './check.js';
 
 /** GET /key: whether OpenRouter takes the key, its limit, what is left and what was spent. */

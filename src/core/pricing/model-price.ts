@@ -2,7 +2,7 @@
  * One model's price as `/models` lists it (openrouter-api.md §6): price strings become numbers; "-1" (router models
  * such as openrouter/auto) and missing prompt/completion prices mean unknown and become null.
  */
-import { parseModelReasoning, type ModelReasoning } from '../reasoning.js';
+import { parseModelReasoning, type ModelReasoning } from '../prompt/reasoning.js';
 
 export interface ModelPrice {
   id: string;

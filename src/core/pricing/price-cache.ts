@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../record/atomic-write.js';
 import { isRecord, type ModelPrice } from './model-price.js';
 
 export const CACHE_FILE = 'models.json';

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { redactKey } from '../openrouter/redact.js';
-import type { Endpoint } from '../endpoints/open-endpoint.js';
+import { redactKey } from '../send/openrouter/redact.js';
+import type { Endpoint } from '../send/endpoints/open-endpoint.js';
 import type { ModelPrice } from '../pricing/prices.js';
-import type { ModelReasoning, ReasoningPlan } from '../reasoning.js';
-import type { HistoryStats } from '../history.js';
+import type { ModelReasoning, ReasoningPlan } from '../prompt/reasoning.js';
+import type { HistoryStats } from '../record/history.js';
 import type { PhotoRef } from '../types.js';
-import { knownInputs } from '../photo-source.js';
-import type { PhotoList } from '../photo-list.js';
+import { knownInputs } from '../source/photo-source.js';
+import type { PhotoList } from '../source/photo-list.js';
 import type { RunSpec } from './spec.js';
 
 /** Where the run use case reports what it found: the CLI prints these on stderr; a library may log them. */
@@ -29,7 +29,7 @@ export interface RunSetup {
 
 /** The reasoning plan and the max_tokens that goes with it (headroom for thinking unless --max-tokens was given). */
 export async function reasoningFor(opts: RunSpec, price: { reasoning?: ModelReasoning } | undefined, openRouter = true): Promise<RunSetup['reasoning']> {
-  const { planReasoning } = await import('../reasoning.js');
+  const { planReasoning } = await import('../prompt/reasoning.js');
   // `reasoning` is OpenRouter's request field; other servers get nothing they might reject.
   const plan = openRouter ? planReasoning(opts.config.model, opts.reasoning, price?.reasoning) : { on: false, expectedTokens: 0, headroomTokens: 0 };
   const maxTokens = opts.maxTokens + (opts.maxTokensExplicit ? 0 : plan.headroomTokens);
@@ -45,7 +45,7 @@ export async function openRun(opts: RunSpec, hooks: RunHooks): Promise<RunSetup>
   const info = hooks.info ?? (() => {});
   const warn = hooks.warn ?? (() => {});
   const apiKey = opts.config.apiKey;
-  const { openEndpoint, ensureVision } = await import('../endpoints/open-endpoint.js');
+  const { openEndpoint, ensureVision } = await import('../send/endpoints/open-endpoint.js');
   const endpoint = await openEndpoint({
     baseURL: opts.config.baseURL, apiKey, timeoutMs: opts.timeoutMs, env: hooks.env,
     ...(opts.endpoint.serverKind ? { serverKind: opts.endpoint.serverKind } : {}),
@@ -131,12 +131,12 @@ export async function openPhotoOutputs(opts: RunSpec, photos: readonly PhotoRef[
   const manifest = new OutputManifest(opts.outDir, knownInputs(photos));
   const sidecars = opts.sidecars.kinds.length === 0
     ? undefined
-    : (await import('../sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
+    : (await import('../outputs/sidecars/index.js')).createSidecarWriter({ ...opts.sidecars, outDir: opts.outDir, photos, manifest });
   const deliverDir = opts.delivery.deliverDir;
   const deliverer = deliverDir === undefined
     ? undefined
-    : (await import('../deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
-  const metadataReader = opts.delivery.contextFromMetadata ? (await import('../metadata-context.js')).createMetadataContextReader() : undefined;
+    : (await import('../outputs/deliver/deliver.js')).createDeliverer({ dir: deliverDir, naming: opts.sidecars.naming });
+  const metadataReader = opts.delivery.contextFromMetadata ? (await import('../prompt/metadata-context.js')).createMetadataContextReader() : undefined;
   return {
     manifest,
     batch: {

@@ -1,9 +1,9 @@
-import type { ResolvedConfig } from '../config.js';
-import type { ServerKind } from '../endpoints/kind.js';
-import type { PromptPlan } from '../presets.js';
-import type { ReasoningChoice } from '../reasoning.js';
-import type { SidecarNamingChoice } from '../sidecars/sidecar-naming.js';
-import type { TierOptions } from '../tiers/flex.js';
+import type { ResolvedConfig } from './config.js';
+import type { ServerKind } from '../send/endpoints/kind.js';
+import type { PromptPlan } from '../prompt/presets.js';
+import type { ReasoningChoice } from '../prompt/reasoning.js';
+import type { SidecarNamingChoice } from '../outputs/sidecars/sidecar-naming.js';
+import type { TierOptions } from '../send/flex-tier.js';
 
 /**
  * The resolved, validated settings of a run or a watch: what the run use case reads. The CLI's

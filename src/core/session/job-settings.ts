@@ -1,8 +1,8 @@
 import type { BatchOptions } from './options.js';
-import { jobFingerprint } from '../job.js';
+import { jobFingerprint } from '../record/job.js';
 import { familyFor, modelTargetSize, type FamilyInfo } from '../pricing/image-tokens.js';
-import { planPrompt, type PromptPlan } from '../presets.js';
-import { usesVar } from '../template.js';
+import { planPrompt, type PromptPlan } from '../prompt/presets.js';
+import { usesVar } from '../prompt/template.js';
 
 /** What a session derives once from its options: the prompt plan, the request fields, and how a job is named. */
 export interface JobSettings {

@@ -1,15 +1,15 @@
 import type { PhotoRef, ResultRecord } from '../types.js';
 import type { StopReason } from '../errors.js';
-import type { OpenRouterClient } from '../openrouter/client.js';
-import type { SenderEvent } from '../openrouter/sender.js';
+import type { OpenRouterClient } from '../send/openrouter/client.js';
+import type { SenderEvent } from '../send/openrouter/sender.js';
 import type { ModelPrice } from '../pricing/prices.js';
-import type { PromptPlan } from '../presets.js';
-import type { SidecarWriter } from '../sidecars/index.js';
-import type { CostReport } from '../report.js';
-import type { RetryPolicy } from '../retry-policy.js';
-import type { TierOptions } from '../tiers/flex.js';
+import type { PromptPlan } from '../prompt/presets.js';
+import type { SidecarWriter } from '../outputs/sidecars/index.js';
+import type { CostReport } from '../outputs/report.js';
+import type { RetryPolicy } from '../send/retry-policy.js';
+import type { TierOptions } from '../send/flex-tier.js';
 import type { OutputManifest } from '../safety/output-manifest.js';
-import type { PhotoSource } from '../photo-source.js';
+import type { PhotoSource } from '../source/photo-source.js';
 import type { OutputSink } from './sinks/sink.js';
 
 /** What a run is given (`runBatch`'s options); a session takes all of it but the photos. */
@@ -63,7 +63,7 @@ export interface BatchOptions {
   /** Writes XMP/JSON/TXT sidecars for each answer; the caller closes it. */
   sidecars?: SidecarWriter;
   /** --deliver: a copy of each answered photo with the results embedded; done photos are delivered again for free. */
-  deliverer?: import('../deliver/deliver.js').Deliverer;
+  deliverer?: import('../outputs/deliver/deliver.js').Deliverer;
   /** --context-from-metadata: the photo's own metadata as prompt context (the `metadata` template variable). */
   metadataContext?: (photo: PhotoRef) => Promise<string | undefined>;
   /** report.html with thumbnails in outDir (default true). */

@@ -1,10 +1,10 @@
 import type { LimitFunction } from 'p-limit';
-import { THUMB_MAX_PX } from '../contact-sheet/thumbnail.js';
+import { THUMB_MAX_PX } from '../outputs/contact-sheet/thumbnail.js';
 import { preparePhoto, type PreparedPhoto } from '../images/prepare.js';
 import { readInputFile } from '../images/read-input.js';
-import { sha256Hex } from '../job.js';
-import type { Journal } from '../journal.js';
-import { pathTemplateVars, readTemplateVars } from '../template.js';
+import { sha256Hex } from '../record/job.js';
+import type { Journal } from '../record/journal.js';
+import { pathTemplateVars, readTemplateVars } from '../prompt/template.js';
 import type { PhotoRef, ResultRecord } from '../types.js';
 import type { Claims } from './claims.js';
 import type { JobSettings } from './job-settings.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ImageError, PhotobatchError } from '../errors.js';
-import type { SendOutcome } from '../send-photo.js';
-import { flexRatio } from '../tiers/flex.js';
+import type { SendOutcome } from '../send/send-photo.js';
+import { flexRatio } from '../send/flex-tier.js';
 import type { PhotoRef, RecordError, ResultRecord } from '../types.js';
 
 /** What names one photo's record: its file, path, content and job. */

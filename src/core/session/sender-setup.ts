@@ -1,9 +1,9 @@
 import type { BatchOptions } from './options.js';
-import type { ApiError } from '../openrouter/api-error.js';
-import { waitForCredits } from '../openrouter/credits.js';
-import { createSender, type Sender, type SenderEvent } from '../openrouter/sender.js';
-import type { RetryPolicy } from '../retry-policy.js';
-import { withTier } from '../tiers/flex.js';
+import type { ApiError } from '../send/openrouter/api-error.js';
+import { waitForCredits } from '../send/openrouter/credits.js';
+import { createSender, type Sender, type SenderEvent } from '../send/openrouter/sender.js';
+import type { RetryPolicy } from '../send/retry-policy.js';
+import { withTier } from '../send/flex-tier.js';
 
 /**
  * The session's sender: the client (on the flex tier when asked), flow control, retries, and the credit

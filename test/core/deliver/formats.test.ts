@@ -3,8 +3,8 @@ import path from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDeliverer, deliveryMode, type Deliverer } from '../../../src/core/deliver/deliver.js';
-import type { Provenance } from '../../../src/core/sidecars/index.js';
+import { createDeliverer, deliveryMode, type Deliverer } from '../../../src/core/outputs/deliver/deliver.js';
+import type { Provenance } from '../../../src/core/outputs/sidecars/index.js';
 import { tempDir } from '../../helpers/images.js';
 import { decodedPixels, exiv2Tags, HAVE_EXIV2 } from '../../helpers/metadata-readers.js';
 

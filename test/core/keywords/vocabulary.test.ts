@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hintTokens, parseVocabulary } from '../../../src/core/keywords/vocabulary.js';
-import { looksLikeCamera, looksLikeFileName } from '../../../src/core/keywords/not-keywords.js';
-import { planPrompt } from '../../../src/core/presets.js';
+import { hintTokens, parseVocabulary } from '../../../src/core/prompt/keywords/vocabulary.js';
+import { looksLikeCamera, looksLikeFileName } from '../../../src/core/prompt/keywords/not-keywords.js';
+import { planPrompt } from '../../../src/core/prompt/presets.js';
 import { estimateTextTokens } from '../../../src/core/pricing/estimate.js';
 
 // The shape of Lightroom Classic's Metadata → Export Keywords file: tabs for levels, {synonyms}, [categories].

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AutoConcurrency } from '../../../src/core/openrouter/auto-concurrency.js';
+import { AutoConcurrency } from '../../../src/core/send/openrouter/auto-concurrency.js';
 
 /**
  * A provider that answers in `base` ms up to K requests in flight, queues beyond (latency grows with the

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { ApiError } from '../../../src/core/openrouter/api-error.js';
-import { emptyResponseError } from '../../../src/core/openrouter/answer-errors.js';
-import { classifyResponse, clock } from '../../../src/core/openrouter/classify.js';
-import { findBodyError } from '../../../src/core/openrouter/error-body.js';
-import { classifyTransportError } from '../../../src/core/openrouter/transport-errors.js';
+import { ApiError } from '../../../src/core/send/openrouter/api-error.js';
+import { emptyResponseError } from '../../../src/core/send/openrouter/answer-errors.js';
+import { classifyResponse, clock } from '../../../src/core/send/openrouter/classify.js';
+import { findBodyError } from '../../../src/core/send/openrouter/error-body.js';
+import { classifyTransportError } from '../../../src/core/send/openrouter/transport-errors.js';
 
 const NOW = Date.UTC(2026, 7, 22, 12, 0, 0);
 const envelope = (code: number, message: string, metadata?: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { ApiError } from '../../../src/core/openrouter/api-error.js';
-import { OpenRouterClient, type ChatBody } from '../../../src/core/openrouter/client.js';
+import { ApiError } from '../../../src/core/send/openrouter/api-error.js';
+import { OpenRouterClient, type ChatBody } from '../../../src/core/send/openrouter/client.js';
 import { faultReplies, startFakeOpenRouter, type FakeOptions, type FakeServer } from '../../helpers/fake-openrouter.js';
 
 const KEY = `sk-or-v1-${'a1'.repeat(32)}`;

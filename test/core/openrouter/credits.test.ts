@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { ApiError } from '../../../src/core/openrouter/api-error.js';
-import { OpenRouterClient, type KeyInfo } from '../../../src/core/openrouter/client.js';
-import { waitForCredits } from '../../../src/core/openrouter/credits.js';
+import { ApiError } from '../../../src/core/send/openrouter/api-error.js';
+import { OpenRouterClient, type KeyInfo } from '../../../src/core/send/openrouter/client.js';
+import { waitForCredits } from '../../../src/core/send/openrouter/credits.js';
 import { startFakeOpenRouter } from '../../helpers/fake-openrouter.js';
 
 function fakeTime() {

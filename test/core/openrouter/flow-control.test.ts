@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FlowControl, type FlowEvent } from '../../../src/core/openrouter/flow-control.js';
+import { FlowControl, type FlowEvent } from '../../../src/core/send/openrouter/flow-control.js';
 
 function fakeTime() {
   let t = 1_000_000;

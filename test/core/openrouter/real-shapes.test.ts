@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ApiError } from '../../../src/core/openrouter/api-error.js';
-import { OpenRouterClient } from '../../../src/core/openrouter/client.js';
+import { ApiError } from '../../../src/core/send/openrouter/api-error.js';
+import { OpenRouterClient } from '../../../src/core/send/openrouter/client.js';
 import { fixtureReply, startFakeOpenRouter, type FakeServer } from '../../helpers/fake-openrouter.js';
 
 interface Fixture {

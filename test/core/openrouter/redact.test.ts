@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { ApiError } from '../../../src/core/openrouter/api-error.js';
-import { OpenRouterClient } from '../../../src/core/openrouter/client.js';
-import { redactKey, scrubSecrets } from '../../../src/core/openrouter/redact.js';
+import { ApiError } from '../../../src/core/send/openrouter/api-error.js';
+import { OpenRouterClient } from '../../../src/core/send/openrouter/client.js';
+import { redactKey, scrubSecrets } from '../../../src/core/send/openrouter/redact.js';
 import { startFakeOpenRouter, type FakeServer } from '../../helpers/fake-openrouter.js';
 
 const KEY = `sk-or-v1-${'0123456789abcdef'.repeat(4)}`;

@@ -5,7 +5,7 @@ import {
   parseRetryAfter,
   retryDelayMs,
   serverDelayHintMs,
-} from '../../../src/core/openrouter/retry-delay.js';
+} from '../../../src/core/send/openrouter/retry-delay.js';
 
 const NOW = Date.UTC(2026, 7, 22, 12, 0, 0);
 

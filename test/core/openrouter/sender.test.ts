@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { ApiError } from '../../../src/core/openrouter/api-error.js';
-import { OpenRouterClient, type ChatBody, type ChatSuccess } from '../../../src/core/openrouter/client.js';
-import { waitForCredits } from '../../../src/core/openrouter/credits.js';
-import { affordableMaxTokens, createSender, type SenderEvent, type SenderOptions } from '../../../src/core/openrouter/sender.js';
+import { ApiError } from '../../../src/core/send/openrouter/api-error.js';
+import { OpenRouterClient, type ChatBody, type ChatSuccess } from '../../../src/core/send/openrouter/client.js';
+import { waitForCredits } from '../../../src/core/send/openrouter/credits.js';
+import { affordableMaxTokens, createSender, type SenderEvent, type SenderOptions } from '../../../src/core/send/openrouter/sender.js';
 import { errorReplies, faultReplies, startFakeOpenRouter, type FakeOptions, type FakeServer } from '../../helpers/fake-openrouter.js';
 
 const BODY: ChatBody = { model: 'google/gemini-2.5-flash', messages: [{ role: 'user', content: 'caption' }], max_tokens: 8000 };

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openJournal, type Journal } from '../../../src/core/journal.js';
+import { openJournal, type Journal } from '../../../src/core/record/journal.js';
 import { fanOut, type OutputSink } from '../../../src/core/session/sinks/sink.js';
 import { createJournalSink } from '../../../src/core/session/sinks/journal-sink.js';
 import { createReportSink } from '../../../src/core/session/sinks/report-sink.js';
@@ -87,7 +87,7 @@ describe('report sink', () => {
   it('finish: the final reports, no longer reloading; report.html in path order unless newest first was asked', async () => {
     const records = [record('b.jpg', '2026-01-01T10:00:00Z'), { ...record('a.jpg', '2026-01-01T10:05:00Z'), sha256: 'b'.repeat(64) }];
     const out = await outWith(records);
-    const report = await (await (await import('../../../src/core/results-merge.js')).openResults([out])).report();
+    const report = await (await (await import('../../../src/core/record/results-merge.js')).openResults([out])).report();
     const done = await createReportSink({ outDir: out, contactSheet: true, warn: () => {} }).finish(report);
     expect(done).toEqual({ reportFile: path.join(out, 'cost-report.json') });
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
@@ -101,7 +101,7 @@ describe('report sink', () => {
     const out = await outWith([record('a.jpg', '2026-01-01T10:00:00Z')]);
     await (await import('node:fs/promises')).writeFile(path.join(out, 'report.html'), '<h1>my own page</h1>');
     const warnings: string[] = [];
-    const report = await (await (await import('../../../src/core/results-merge.js')).openResults([out])).report();
+    const report = await (await (await import('../../../src/core/record/results-merge.js')).openResults([out])).report();
     await createReportSink({ outDir: out, contactSheet: true, warn: (m) => warnings.push(m) }).finish(report);
     expect(await readFile(path.join(out, 'report.html'), 'utf8')).toBe('<h1>my own page</h1>');
     expect(warnings).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { PhotoQueue } from '../../../src/core/watch/photo-queue.js';
-import { pullFrom } from '../../../src/core/photo-source.js';
-import { isPartialName } from '../../../src/core/watch/partial-names.js';
+import { PhotoQueue } from '../../../src/core/source/watch/photo-queue.js';
+import { pullFrom } from '../../../src/core/source/photo-source.js';
+import { isPartialName } from '../../../src/core/source/watch/partial-names.js';
 
 const ref = (name: string) => ({ path: `/hot/${name}`, file: name });
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Journal } from '../../journal.js';
+import type { Journal } from '../../record/journal.js';
 import { describeOutputFailure, isOutputFailure } from '../../safety/env-errors.js';
 import type { ResultRecord } from '../../types.js';
 import type { OutputSink } from './sink.js';

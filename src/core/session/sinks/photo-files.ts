@@ -1,8 +1,8 @@
-import { saveAiImages } from '../../ai-images.js';
-import type { Deliverer } from '../../deliver/deliver.js';
-import type { PromptPlan } from '../../presets.js';
+import { saveAiImages } from '../../outputs/ai-images.js';
+import type { Deliverer } from '../../outputs/deliver/deliver.js';
+import type { PromptPlan } from '../../prompt/presets.js';
 import type { OutputManifest } from '../../safety/output-manifest.js';
-import type { Provenance, SidecarFields, SidecarWriter } from '../../sidecars/index.js';
+import type { Provenance, SidecarFields, SidecarWriter } from '../../outputs/sidecars/index.js';
 import type { PhotoRef, ResultRecord } from '../../types.js';
 import { oneLine } from '../records.js';
 import type { OutputSink } from './sink.js';

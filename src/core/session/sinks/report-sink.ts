@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { CONTACT_SHEET_FILE, writeContactSheet } from '../../contact-sheet/index.js';
-import { COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from '../../report.js';
-import { writeCostCsv, writeCostReport } from '../../report-files.js';
-import { openResults, type MergedResults } from '../../results-merge.js';
+import { CONTACT_SHEET_FILE, writeContactSheet } from '../../outputs/contact-sheet/index.js';
+import { COST_CSV_FILE, COST_REPORT_FILE, type CostReport } from '../../outputs/report.js';
+import { writeCostCsv, writeCostReport } from '../../outputs/report-files.js';
+import { openResults, type MergedResults } from '../../record/results-merge.js';
 import { describeOutputFailure, isOutputFailure } from '../../safety/env-errors.js';
 import { reportReplaceable } from '../../safety/output-manifest.js';
 import type { OutputSink } from './sink.js';

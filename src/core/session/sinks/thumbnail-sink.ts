@@ -1,4 +1,4 @@
-import { writeThumbnail } from '../../contact-sheet/index.js';
+import { writeThumbnail } from '../../outputs/contact-sheet/index.js';
 import type { OutputSink } from './sink.js';
 
 /**
