@@ -12,7 +12,7 @@ import { fingerprint } from '../../safety/output-manifest.js';
  * Defines the XMP-photobatch namespace. The same relative path works from src/core/sidecars
  * and dist/core/sidecars, and `data` ships in the npm package.
  */
-export const DEFAULT_EXIFTOOL_CONFIG = fileURLToPath(new URL('../../../data/exiftool-photobatch.config', import.meta.url));
+export const DEFAULT_EXIFTOOL_CONFIG = fileURLToPath(new URL('../../../../data/exiftool-photobatch.config', import.meta.url));
 
 /** ExifTool launch arguments: `-config` only works as the very first argument. */
 export function photobatchExiftoolArgs(configPath: string = DEFAULT_EXIFTOOL_CONFIG): string[] {
