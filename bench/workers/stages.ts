@@ -26,7 +26,7 @@ const writeThumbnail: ((outDir: string, sha: string, jpeg: Buffer, size?: { widt
 const family = familyFor(DEFAULT_MODEL);
 const target = (w: number, h: number) => modelTargetSize(family, w, h, DEFAULT_MAX_IMAGE_SIZE);
 const files = (await readdir(dir!)).filter((f) => f.endsWith('.jpg')).sort().slice(0, Number(nArg));
-const journal = openJournal(scratch!);
+const journal = await openJournal(scratch!);
 const answer = JSON.stringify({
   id: 'gen-1', object: 'chat.completion', created: 1, model: DEFAULT_MODEL, provider: 'FakeProvider',
   choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'A caption for request 1' } }],
