@@ -1,15 +1,21 @@
 import { CommanderError } from 'commander';
 import { PhotobatchError } from '../core/errors.js';
 import { defaultIO, style, useColor, type CliIO } from './io.js';
-import { createProgram } from './program.js';
 import { exitCodeFor } from './exit-codes.js';
 import { readDotenv } from './env-file.js';
 import { terminalSafe } from './terminal-text.js';
 import { scrubSecrets } from '../core/send/openrouter/redact.js';
+import { VERSION } from './version.js';
 import { describeOutputFailure, isOutputFailure } from '../core/safety/env-errors.js';
 
 /** Runs the CLI and returns the exit code. The one error boundary: nothing below prints errors itself. */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  // `--version` alone needs none of the command tree (the flag tables load ~30 modules): answered before it loads.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  const { createProgram } = await import('./program.js');
   const secrets = knownSecrets(argv, io);
   // Every message that may echo an argument or a server's words: keys scrubbed (literal or JSON-escaped), controls neutralised.
   const redact = (text: string) => terminalSafe(scrubSecrets(text, ...secrets));
