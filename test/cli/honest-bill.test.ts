@@ -213,7 +213,7 @@ describe('every 403 is classified by what it is', () => {
     const out = await tempDir('photobatch-out-');
     const r = await run(dir, out);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/asks to wait 3 h 0 min .* re-run the same command after \d{2}:\d{2}/);
+    expect(r.stderr).toMatch(/asks to wait 3 h 0 min .* re-run the same command after (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}/);
   });
 });
 
