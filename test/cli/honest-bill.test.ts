@@ -263,7 +263,7 @@ describe('reasoning and waits', () => {
     const r = await run(dir, out, ['--wait-for-credits', '2s']);
     expect(r.code).toBe(4);
     expect(Date.now() - t0).toBeLessThan(20_000);
-    expect(r.stderr).toMatch(/Out of credits: waiting for a top-up .* until \d{2}:\d{2} local time, then stopping/);
+    expect(r.stderr).toMatch(/Out of credits: waiting for a top-up .* until (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2} local time, then stopping/);
     expect(r.stderr).toMatch(/gave up/);
   });
 });
