@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Bench, Ctx } from '../lib/context.js';
 import { ensureCamera, ensureTiny, filesIn, linkSet, realCopies } from '../lib/photos.js';
-import { runPhotobatch, toolEnv } from '../lib/photobatch.js';
+import { dryRunJson, runPhotobatch, toolEnv } from '../lib/photobatch.js';
 import type { Row } from '../lib/report.js';
 import { run } from '../lib/spawn.js';
 import { BIN, f1, f2, freshDir, log, REPO_ROOT, WORK } from '../lib/util.js';
@@ -43,15 +43,7 @@ export const b12: Bench = {
     const out = freshDir(path.join(WORK, 'out', 'b12-dry'));
     const load1 = os.loadavg()[0]!;
     log(`b12: photobatch run --dry-run over ${big} files`);
-    const r = await run(process.execPath, [BIN, 'run', dir, '--dry-run', '--json', '--quiet', '-o', out], {
-      cwd: REPO_ROOT, env: toolEnv('http://127.0.0.1:9/api/v1'), timeoutMs: 600_000, probe: true,
-    });
-    let readable = Number.NaN;
-    try {
-      readable = (JSON.parse(r.stdout) as { readable: number }).readable;
-    } catch {
-      log(`b12: could not parse the dry-run JSON: ${r.stderr.slice(0, 300)}`);
-    }
+    const { r, readable } = await dryRunJson(dir, out, 'b12', 600_000);
     const s = r.wallMs / 1000;
     rows.push({
       id: '12b',

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Bench, Ctx } from '../lib/context.js';
 import { ensureBig, filesIn, linkSet, realCopies } from '../lib/photos.js';
-import { toolEnv } from '../lib/photobatch.js';
+import { dryRunJson, toolEnv } from '../lib/photobatch.js';
 import { newestProfile, summarize } from '../lib/profile.js';
 import type { Row } from '../lib/report.js';
 import { run } from '../lib/spawn.js';
@@ -20,13 +20,7 @@ export const b7: Bench = {
     const out = freshDir(path.join(WORK, 'out', 'b7'));
     const args = [BIN, 'run', dir, '--dry-run', '--json', '--quiet', '-o', out];
     log(`b7: photobatch run --dry-run over ${n} files`);
-    const r = await run(process.execPath, args, { cwd: REPO_ROOT, env: toolEnv('http://127.0.0.1:9/api/v1'), timeoutMs: 300_000, probe: true });
-    let readable = Number.NaN;
-    try {
-      readable = (JSON.parse(r.stdout) as { readable: number }).readable;
-    } catch {
-      log(`b7: could not parse the dry-run JSON: ${r.stderr.slice(0, 300)}`);
-    }
+    const { r, readable } = await dryRunJson(dir, out, 'b7', 300_000);
     const s = r.wallMs / 1000;
     const cpu = r.usage ? (r.usage.userUs + r.usage.systemUs) / 1e6 : Number.NaN;
     const row: Row = {

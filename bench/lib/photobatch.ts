@@ -133,3 +133,17 @@ export async function runPhotobatch(o: PbRunOptions): Promise<ToolRun> {
   log(`${o.label}: ${(r.wallMs / 1000).toFixed(2)} s, exit ${r.code}, ${JSON.stringify(r.outcome)}, chat ${stats.chat}, refused ${stats.refused}, cpu ${r.cpuS.toFixed(1)} s, maxRSS ${(r.maxRSSKb / 1024).toFixed(0)} MB`);
   return r;
 }
+
+/** `photobatch run <dir> --dry-run --json` as a user runs it (no server: a closed port), and the readable count it reports. */
+export async function dryRunJson(dir: string, out: string, tag: string, timeoutMs: number): Promise<{ r: ChildRun; readable: number }> {
+  const r = await run(process.execPath, [BIN, 'run', dir, '--dry-run', '--json', '--quiet', '-o', out], {
+    cwd: REPO_ROOT, env: toolEnv('http://127.0.0.1:9/api/v1'), timeoutMs, probe: true,
+  });
+  let readable = Number.NaN;
+  try {
+    readable = (JSON.parse(r.stdout) as { readable: number }).readable;
+  } catch {
+    log(`${tag}: could not parse the dry-run JSON: ${r.stderr.slice(0, 300)}`);
+  }
+  return { r, readable };
+}
