@@ -1,7 +1,8 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { streamRecords } from '../../src/core/record/results-stream.js';
+import { closeSync, openSync } from 'node:fs';
+import { LineReader, readLineAt, streamRecords } from '../../src/core/record/results-stream.js';
 import { openResults } from '../../src/core/record/results-merge.js';
 import type { ResultRecord } from '../../src/core/types.js';
 import { tempDir } from '../helpers/images.js';
@@ -27,6 +28,27 @@ describe('results.jsonl as a stream', () => {
     }
     expect(seen).toEqual(records);
     expect(stats.skipped).toBe(3);
+  });
+
+  it('LineReader reads back each record by its offset, in any order: long lines, a window boundary, a last line without newline', async () => {
+    const dir = await tempDir('photobatch-linereader-');
+    const file = path.join(dir, 'results.jsonl');
+    const records = Array.from({ length: 800 }, (_, i) => rec(i, { output: i % 97 === 0 ? 'ảnh '.repeat(40_000) : `caption ${i}` }));
+    await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n')); // no newline after the last
+    const offsets: number[] = [];
+    for await (const { offset } of streamRecords(file)) offsets.push(offset);
+    expect(offsets).toHaveLength(800);
+    const fd = openSync(file, 'r');
+    try {
+      const order = [...offsets.keys()].sort((a, b) => ((a * 7919) % 800) - ((b * 7919) % 800)); // scattered, then runs in order
+      const reader = new LineReader(fd);
+      for (const i of [...order, ...offsets.keys()]) {
+        expect(reader.recordAt(offsets[i]!), `record ${i}`).toEqual(records[i]);
+        expect(readLineAt(fd, offsets[i]!)).toEqual(records[i]);
+      }
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('openResults merges folders: the current record per photo in path order, every billed answer in the bill', async () => {

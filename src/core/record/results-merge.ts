@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { RESULTS_FILE } from './journal.js';
 import { ReportTally } from '../outputs/report.js';
-import { readLineAt, streamRecords, type LineStats } from './results-stream.js';
+import { LineReader, readLineAt, streamRecords, type LineStats } from './results-stream.js';
 import type { ResultRecord } from '../types.js';
 
 /**
@@ -80,12 +80,17 @@ export async function openResults(dirs: readonly string[]): Promise<MergedResult
   async function* current(): AsyncGenerator<{ record: ResultRecord; dir: string }> {
     const order = [...latest.keys()].sort(compareStrings);
     const fds = new Map<number, number>();
+    const readers = new Map<number, LineReader>();
     try {
       for (const key of order) {
         const e = unpack(latest.get(key)!);
-        let fd = fds.get(e.dir);
-        if (fd === undefined) fds.set(e.dir, (fd = openSync(path.join(resolved[e.dir]!, RESULTS_FILE), 'r')));
-        const record = readLineAt(fd, e.offset);
+        let reader = readers.get(e.dir);
+        if (reader === undefined) {
+          const fd = openSync(path.join(resolved[e.dir]!, RESULTS_FILE), 'r');
+          fds.set(e.dir, fd);
+          readers.set(e.dir, (reader = new LineReader(fd)));
+        }
+        const record = reader.recordAt(e.offset);
         if (record) yield { record, dir: resolved[e.dir]! };
       }
     } finally {

@@ -90,3 +90,44 @@ export function readLineAt(fd: number, offset: number): ResultRecord | undefined
   }
 }
 
+
+/**
+ * Records read back by offset through one 64 KB window: the current records of a run are read in path order, which
+ * is nearly the order they were written in, so most lines are already in the window. One read a window instead of
+ * one read and one 4 KB allocation a line (the end-of-run reports read results.jsonl three times: ~0.3 s for
+ * 3,000 photos, bench 9's profile). A line longer than the window is read on its own.
+ */
+export class LineReader {
+  readonly #fd: number;
+  readonly #buf = Buffer.allocUnsafe(64 * 1024);
+  #start = 0;
+  #length = 0;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  recordAt(offset: number): ResultRecord | undefined {
+    const line = this.#lineInWindow(offset) ?? (this.#fill(offset), this.#lineInWindow(offset));
+    return line === undefined ? readLineAt(this.#fd, offset) : parseLine(line);
+  }
+
+  #lineInWindow(offset: number): Buffer | undefined {
+    if (offset < this.#start || offset >= this.#start + this.#length) return undefined;
+    const from = offset - this.#start;
+    const nl = this.#buf.indexOf(0x0a, from);
+    if (nl >= 0 && nl < this.#length) return this.#buf.subarray(from, nl);
+    // The file's last line, without a newline, ends where the file does.
+    return this.#length < this.#buf.length ? this.#buf.subarray(from, this.#length) : undefined;
+  }
+
+  #fill(offset: number): void {
+    this.#start = offset;
+    this.#length = 0;
+    for (;;) {
+      const n = readSync(this.#fd, this.#buf, this.#length, this.#buf.length - this.#length, offset + this.#length);
+      this.#length += n;
+      if (n === 0 || this.#length === this.#buf.length) return;
+    }
+  }
+}
