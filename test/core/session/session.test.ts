@@ -41,7 +41,8 @@ const answer = (model: string): ChatSuccess => ({
 });
 
 /** The long edge of the JPEG inside a request body. */
-async function sentEdge(body: any): Promise<number> {
+async function sentEdge(sent: unknown): Promise<number> {
+  const body = JSON.parse(JSON.stringify(sent)); // as it goes over the wire (the image stays bytes until then)
   const url: string = body.messages[0].content.find((c: any) => c.type === 'image_url').image_url.url;
   const meta = await sharp(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64')).metadata();
   return Math.max(meta.width!, meta.height!);

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
  * than anything else photobatch does per photo (bench 9's profile: ~0.9 ms a photo). Base64 needs no JSON
  * escaping, so `encodeJsonBody` writes it straight between the quotes.
  *
- * `toJSON` gives the same string, so a body holding one still serializes correctly anywhere else.
+ * `toJSON` and `toString` give the data URL, so a body holding one still serializes correctly anywhere else (a
+ * library user's own sender, a log).
  */
 export class InlineImage {
   constructor(readonly mime: string, readonly bytes: Buffer) {
@@ -20,6 +21,10 @@ export class InlineImage {
   }
 
   toJSON(): string {
+    return this.dataUrl;
+  }
+
+  toString(): string {
     return this.dataUrl;
   }
 }
