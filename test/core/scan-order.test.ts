@@ -74,7 +74,7 @@ function randomTree(root: string, rand: () => number, count: number): string[] {
 
 
 describe('the scan packs photos in the same order and with the same names as before', () => {
-  it('orders a tricky tree byte-wise as the old global sort did (a-b.jpg, then folder a, then folder a.b)', async () => {
+  it('orders a tricky tree as the old global sort did (a-b.jpg, folder a.b, a.jpg, folder a, a0.jpg)', async () => {
     const root = await tempDir();
     put(root, [
       'a-b.jpg', 'a/x.jpg', 'a/ z.jpg', 'a.b/y.jpg', 'a.jpg', 'a0.jpg', 'a b.jpg', 'A.jpg', 'a/-/q.jpg', 'a/0/q.jpg',
@@ -85,10 +85,8 @@ describe('the scan packs photos in the same order and with the same names as bef
     expect(now).toEqual(then);
     const files = now.photos.map((p) => p.file);
     // A folder's photos sort as if its name ended in '/': after 'a-b.jpg' and 'a.jpg' ('-' and '.' sort before '/'), before 'a0.jpg'.
-    expect(files.indexOf('a-b.jpg')).toBeLessThan(files.indexOf('a/x.jpg'));
-    expect(files.indexOf('a.jpg')).toBeLessThan(files.indexOf('a/x.jpg'));
-    expect(files.indexOf('a/x.jpg')).toBeLessThan(files.indexOf('a0.jpg'));
-    expect(files.indexOf('a.b/y.jpg')).toBeLessThan(files.indexOf('a/x.jpg'));
+    const order = ['a-b.jpg', 'a.b/y.jpg', 'a.jpg', 'a/ z.jpg', 'a/-/q.jpg', 'a/0/q.jpg', 'a/x.jpg', 'a0.jpg', 'a_b.jpg', 'ab/c.png'];
+    expect(files.filter((f) => order.includes(f))).toEqual(order);
     // JS string order: the emoji (a surrogate pair, D83D…) sorts before U+E000 and U+FF5E, although its UTF-8 bytes sort after.
     expect(files.indexOf('😀.jpg')).toBeLessThan(files.indexOf('\uE000.jpg'));
     expect(files.indexOf('\uE000.jpg')).toBeLessThan(files.indexOf('\uFF5E.jpg'));

@@ -123,7 +123,7 @@ interface Walk {
 /**
  * Packs the photos below `dir` into `walk.list` in path order. A folder's names are sorted with a sub-folder's
  * name as `name/`: a name never holds '/', so that is the order of the full paths, each sub-folder's photos
- * between the names that sort around `name/` (`a-b.jpg` < `a/…` < `a.b/…`).
+ * between the names that sort around `name/` (`a-b.jpg` < `a.b/…` < `a.jpg` < `a/…` < `a0.jpg`).
  */
 async function walk(tree: Walk, dir: string): Promise<void> {
   const { root, outDir, list, skip } = tree;
