@@ -43,6 +43,23 @@ export function readExif(buf: Buffer): ExifFields {
   }
 }
 
+/**
+ * The orientation an EXIF block declares, for deciding whether a JPEG can be sent as it is: 1 when IFD0 has no
+ * Orientation tag, the tag's raw value otherwise (even one outside 1–8), undefined when the block cannot be read
+ * (then libvips, not this reader, decides how the photo is turned).
+ */
+export function declaredOrientation(block: Buffer): number | undefined {
+  try {
+    const tiff = findTiff(block);
+    const header = tiff && parseTiffHeader(tiff);
+    const ifd0 = tiff && header ? ifdAt(tiff, header.ifd0, header.littleEndian) : undefined;
+    if (!ifd0) return undefined;
+    return ifd0.entries.has(TAG.Orientation) ? inlineValue(ifd0, TAG.Orientation) : 1;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An IFD of a TIFF structure in memory (offsets count from its first byte). */
 function ifdAt(tiff: Buffer, offset: number, le: boolean): Ifd | undefined {
   if (!Number.isInteger(offset) || offset < 8 || offset + 2 > tiff.length) return undefined;

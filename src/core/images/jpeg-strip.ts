@@ -14,7 +14,7 @@
  * (Flipped bits inside the entropy-coded data are only libjpeg warnings; a full decode with `failOn: 'error'` lets
  * them through too.)
  */
-export function stripJpegMetadata(jpeg: Buffer): Buffer | undefined {
+export function stripJpegMetadata(jpeg: Buffer, facts?: JpegFacts): Buffer | undefined {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
   const keep: Buffer[] = [jpeg.subarray(0, 2)];
   const state: FrameState = { frame: undefined, restartInterval: 0, dcTables: 0, acTables: 0 };
@@ -27,6 +27,11 @@ export function stripJpegMetadata(jpeg: Buffer): Buffer | undefined {
     if (marker === 0xd9) {
       if (scans === 0) return undefined;
       keep.push(jpeg.subarray(pos, pos + 2));
+      if (facts) {
+        facts.width = state.frame!.width;
+        facts.height = state.frame!.height;
+        facts.components = state.frame!.components.size;
+      }
       return Buffer.concat(keep);
     }
     if (pos + 4 > jpeg.length) return undefined;
@@ -42,13 +47,32 @@ export function stripJpegMetadata(jpeg: Buffer): Buffer | undefined {
       continue;
     }
     const isApp = marker >= 0xe0 && marker <= 0xef;
-    if ((isApp && marker !== 0xee) || marker === 0xfe) { pos = end; continue; } // metadata: dropped
+    if ((isApp && marker !== 0xee) || marker === 0xfe) { // metadata: dropped, and noted for the caller
+      if (facts && marker === 0xe1 && body.toString('latin1', 0, 6) === 'Exif\0\0') facts.exif.push(body);
+      if (facts && marker === 0xe2 && body.toString('latin1', 0, 12) === 'ICC_PROFILE\0') facts.icc = true;
+      pos = end;
+      continue;
+    }
     if (marker !== 0xee && !readTableOrFrame(marker, body, state, scans)) return undefined;
     keep.push(jpeg.subarray(pos, end));
     pos = end;
   }
   return undefined;
 }
+
+/** What the walk saw, for deciding whether the photo may be sent as it is (as-is.ts). Filled only when it returns bytes. */
+export interface JpegFacts {
+  width: number;
+  height: number;
+  /** 1 (grey) or 3 (YCbCr, or RGB with an Adobe segment): what libvips reads as b-w or sRGB. */
+  components: number;
+  /** The APP1 "Exif" segments' bodies, in file order. */
+  exif: Buffer[];
+  /** An ICC profile is embedded (the pixels may need converting to sRGB). */
+  icc: boolean;
+}
+
+export const newJpegFacts = (): JpegFacts => ({ width: 0, height: 0, components: 0, exif: [], icc: false });
 
 /** Bounds on a file we send without decoding; anything beyond them is decoded instead. */
 const MAX_SEGMENTS = 1024;

@@ -3,7 +3,7 @@ import { decodeHeic, planHeic } from './heic.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, headerFromMetadata, toImageError } from './header.js';
 import { ImageError } from '../errors.js';
 import { withOrientation } from './jpeg.js';
-import { stripJpegMetadata } from './jpeg-strip.js';
+import { sendJpegAsIs } from './as-is.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
 import { fitToBox } from './sizing.js';
@@ -121,7 +121,14 @@ class ProgrammerError extends TypeError {}
 
 /** One try of the pipeline; throws sharp's raw error (or an ImageError from the header). */
 async function compressOnce(input: Buffer | string, sourceFormat: string | undefined, s: Settings): Promise<PreparedPhoto> {
-  const { maxEdge, quality, limitInputPixels, timeoutSeconds } = s;
+  const { quality, limitInputPixels, timeoutSeconds } = s;
+  // A JPEG that needs nothing but its metadata cut is decided from its bytes, before libvips sees it (as-is.ts).
+  const asIs = sourceFormat === undefined && typeof input !== 'string'
+    ? await sendJpegAsIs(input, { box: (w, h) => boxFor(s, w, h), limitInputPixels, timeoutSeconds, thumbnailPx: s.thumbnailPx })
+    : undefined;
+  if (asIs) {
+    return { ...asIs, bytes: asIs.data.length, sourceWidth: asIs.width, sourceHeight: asIs.height, format: 'jpeg', sourceFormat: 'jpeg' };
+  }
   const image: Sharp = sharp(input, {
     autoOrient: true,
     // 'error', not sharp's default 'warning': 'warning' also rejects decodable photos whose only fault
@@ -135,15 +142,7 @@ async function compressOnce(input: Buffer | string, sourceFormat: string | undef
   const meta: Metadata = await image.metadata();
   const source = headerFromMetadata(meta); // oriented size; a HEVC image sharp was handed undetected fails clearly
 
-  const box = s.target ? s.target(source.width, source.height) : { width: maxEdge, height: maxEdge };
-  const boxWidth = Math.max(1, Math.min(maxEdge, Math.floor(box.width)));
-  const boxHeight = Math.max(1, Math.min(maxEdge, Math.floor(box.height)));
-  if (!Number.isFinite(boxWidth) || !Number.isFinite(boxHeight)) {
-    throw new ProgrammerError('Expected `target` to return a finite width and height.');
-  }
-
-  const asIs = sourceFormat === undefined && typeof input !== 'string' ? await sendAsIs(input, image, meta, boxWidth, boxHeight, s) : undefined;
-  if (asIs) return { ...asIs, sourceWidth: source.width, sourceHeight: source.height, format: 'jpeg', sourceFormat: 'jpeg' };
+  const { width: boxWidth, height: boxHeight } = boxFor(s, source.width, source.height);
 
   const { data, info } = await image
     // Width and height let sharp use JPEG/WebP shrink-on-load; the 90° turn of autoOrient runs
@@ -169,43 +168,16 @@ async function compressOnce(input: Buffer | string, sourceFormat: string | undef
   };
 }
 
-/** Above this, a JPEG is re-encoded at the asked quality even when it needs nothing else: it is not worth its bytes. */
-const AS_IS_MAX_BYTES_PER_PIXEL = 1;
-/** The contact sheet's thumbnail quality (contact-sheet/thumbnail.ts uses the same). */
-const THUMBNAIL_QUALITY = 70;
-
-/**
- * A JPEG that already fits, is upright (no EXIF turn), sRGB or grey without an ICC profile to convert, and
- * is not heavier than a high-quality encode is sent as it is with its metadata cut out losslessly: a second
- * lossy encode would cost CPU and quality for nothing. Its pixels are not decoded at all: libjpeg has read its
- * header (metadata() above) and stripJpegMetadata checks every segment, scan header and restart marker up to
- * the EOI, which is what a decode with `failOn: 'error'` rejects (a truncated or damaged one falls through to
- * the full pipeline, whose error is the one users see). At -c 64 the decode was most of the per-photo CPU.
- *
- * The contact-sheet thumbnail (`thumbnailPx`): a photo at most twice that size is its own thumbnail (the bytes
- * just sent: a 2x-density image for the card); a larger one is decoded once, shrunk on load, for it.
- */
-async function sendAsIs(
-  input: Buffer, image: Sharp, meta: Metadata, boxWidth: number, boxHeight: number, s: Settings,
-): Promise<{ data: Buffer; width: number; height: number; bytes: number; thumbnail?: Buffer } | undefined> {
-  const { width, height } = meta;
-  if (meta.format !== 'jpeg' || !width || !height || width > boxWidth || height > boxHeight) return undefined;
-  if ((meta.orientation ?? 1) !== 1 || meta.icc !== undefined || meta.hasProfile || (meta.pages ?? 1) > 1) return undefined;
-  if (!(meta.space === 'srgb' || meta.space === 'b-w') || !(meta.channels === 3 || meta.channels === 1)) return undefined;
-  const data = stripJpegMetadata(input);
-  if (!data || data.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
-  const thumbPx = s.thumbnailPx;
-  if (thumbPx === undefined) return { data, width, height, bytes: data.length };
-  // Errors stay sharp's own: compress() runs the pipeline again alone for a stable message (vips-gate.ts).
-  const thumbnail = Math.max(width, height) <= AS_IS_THUMBNAIL_FACTOR * thumbPx
-    ? data
-    : await image.clone().resize(thumbPx, thumbPx, { fit: 'inside' }).jpeg({ quality: THUMBNAIL_QUALITY })
-      .timeout({ seconds: s.timeoutSeconds }).toBuffer();
-  return { data, width, height, bytes: data.length, thumbnail };
+/** The box a photo of this oriented size must fit: the model's target, never above --max-edge, at least 1 px. */
+function boxFor(s: Settings, width: number, height: number): { width: number; height: number } {
+  const box = s.target ? s.target(width, height) : { width: s.maxEdge, height: s.maxEdge };
+  const boxWidth = Math.max(1, Math.min(s.maxEdge, Math.floor(box.width)));
+  const boxHeight = Math.max(1, Math.min(s.maxEdge, Math.floor(box.height)));
+  if (!Number.isFinite(boxWidth) || !Number.isFinite(boxHeight)) {
+    throw new ProgrammerError('Expected `target` to return a finite width and height.');
+  }
+  return { width: boxWidth, height: boxHeight };
 }
-
-/** A photo sent as it is serves as its own contact-sheet thumbnail up to this many times the thumbnail's edge. */
-export const AS_IS_THUMBNAIL_FACTOR = 2;
 
 function positiveInt(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`Expected \`${name}\` to be a positive integer.`);

@@ -1,4 +1,5 @@
 import type { ChatBody } from '../send/openrouter/client.js';
+import { InlineImage } from '../send/openrouter/json-body.js';
 
 export interface RequestSpec {
   model: string;
@@ -18,7 +19,8 @@ export function buildChatBody(spec: RequestSpec, prompt: string, jpeg: Buffer): 
         role: 'user',
         content: [
           { type: 'text', text: prompt },
-          { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${jpeg.toString('base64')}` } },
+          // Bytes until the request is written (json-body.ts): no 110 KB string stringified and re-encoded per photo.
+          { type: 'image_url', image_url: { url: new InlineImage('image/jpeg', jpeg) } },
         ],
       },
     ],

@@ -33,6 +33,18 @@ async function exiftoolGroups(jpeg: Buffer): Promise<Set<string>> {
   return new Set(Object.keys(tags).map((k) => k.split(':')[0]!));
 }
 
+/** The JPEG with its APP2 ICC_PROFILE segments cut out (everything else byte for byte). */
+function withoutIcc(jpeg: Buffer): Buffer {
+  const keep: Buffer[] = [jpeg.subarray(0, 2)];
+  let pos = 2;
+  while (jpeg[pos] === 0xff && jpeg[pos + 1] !== 0xda) {
+    const end = pos + 2 + jpeg.readUInt16BE(pos + 2);
+    if (!(jpeg[pos + 1] === 0xe2 && jpeg.toString('latin1', pos + 4, pos + 16) === 'ICC_PROFILE\0')) keep.push(jpeg.subarray(pos, end));
+    pos = end;
+  }
+  return Buffer.concat([...keep, jpeg.subarray(pos)]);
+}
+
 /** Sent as the camera encoded it: the entropy-coded data is the original's, byte for byte. */
 function sentAsIs(original: Buffer, sent: Buffer): boolean {
   return jpegScanData(sent).equals(jpegScanData(original).subarray(0, jpegScanData(sent).length));
@@ -105,6 +117,25 @@ describe('JPEGs that need more still go through sharp', () => {
     expect([prepared.width, prepared.height]).toEqual([480, 640]);
     expect(sentAsIs(original, prepared.data)).toBe(false);
     expect((await sharp(prepared.data).metadata()).exif).toBeUndefined();
+  });
+
+  it('every EXIF turn (2–8) is applied by sharp, none sent as it is; orientation 1 is', async () => {
+    for (let o = 1; o <= 8; o++) {
+      // Without the sRGB profile sharp adds with the orientation: only the turn can keep it from being sent as it is.
+      const original = withoutIcc(await cameraJpeg(o));
+      expect((await sharp(original).metadata()).icc).toBeUndefined();
+      const prepared = await preparePhoto(original, opts);
+      expect(sentAsIs(original, prepared.data), `orientation ${o}`).toBe(o === 1);
+      expect([prepared.width, prepared.height], `orientation ${o}`).toEqual(o >= 5 ? [480, 640] : [640, 480]);
+    }
+  });
+
+  it('one whose EXIF block photobatch cannot read is left to libvips (re-encoded), not sent as it is', async () => {
+    const original = Buffer.from(await cameraJpeg(6));
+    const exif = original.indexOf('Exif\0\0', 0, 'latin1');
+    original.write('QQ', exif + 6, 'latin1'); // the TIFF byte order mark: neither II nor MM
+    const prepared = await preparePhoto(original, opts);
+    expect(sentAsIs(original, prepared.data)).toBe(false);
   });
 
   it('one with a non-sRGB ICC profile (Display P3) is converted to sRGB', async () => {

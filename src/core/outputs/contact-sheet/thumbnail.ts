@@ -2,7 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../../record/atomic-write.js';
-import { AS_IS_THUMBNAIL_FACTOR } from '../../images/prepare.js';
+import { AS_IS_THUMBNAIL_FACTOR } from '../../images/as-is.js';
 import { vipsShared } from '../../images/vips-gate.js';
 
 export const THUMBS_DIR = 'thumbs';

@@ -2,6 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import { ApiError } from './api-error.js';
 import { classifyTransportError } from './transport-errors.js';
 import { scrubSecrets, scrubValue } from './redact.js';
+import { encodeJsonBody } from './json-body.js';
 import { parseJsonData, readBodyCapped, redirectError } from './untrusted-body.js';
 import type { HeaderBag } from './retry-delay.js';
 
@@ -62,7 +63,7 @@ export async function httpCall(
     const res = await request(url, {
       method,
       headers: body === undefined ? opts.headers : { ...opts.headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: encodeJsonBody(body) }),
       dispatcher: opts.dispatcher,
       signal,
       headersTimeout: opts.timeoutMs,
