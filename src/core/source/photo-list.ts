@@ -1,20 +1,22 @@
 import type { PhotoRef } from '../types.js';
 
-/** Photos are packed in chunks of this many bytes: one growing Buffer would be copied at every doubling. */
+/** Photos are packed in chunks of up to this many bytes: one growing Buffer would be copied at every doubling. */
 const CHUNK_BYTES = 1 << 20;
+/** The first chunk's size; each next one doubles up to CHUNK_BYTES. The scan makes a list per input (a stdin list of folders). */
+const FIRST_CHUNK_BYTES = 1 << 14;
 /** `fileChars` when the photo's `file` is not the tail of its path (a `~2` suffix, a Windows path): see `#odd`. */
 const NOT_A_TAIL = 0xffffffff;
 
 /**
- * The scanned photos, in scan order, packed outside the JS heap: every path's UTF-8 bytes back to back in 1 MB
- * chunks, and per photo four 32-bit numbers: chunk, start and end of its path, and the length of its `file`, the path's tail.
+ * The scanned photos, in scan order, packed outside the JS heap: every path's UTF-8 bytes back to back in chunks of up
+ * to 1 MB, and per photo four 32-bit numbers: chunk, start and end of its path, and the length of its `file`, the path's tail.
  * ~70 bytes a photo that the garbage collector never walks or scales its heap by, instead of ~200 bytes of
  * `PhotoRef` objects, strings, array and set entries held for the whole run (issue 14: peak memory flat at any
  * size). A `PhotoRef` is made when a photo is taken and dropped with it.
  */
 export class PhotoList implements Iterable<PhotoRef> {
   #chunks: Buffer[] = [];
-  #used = CHUNK_BYTES;
+  #used = 0;
   /** chunk, start, end per photo (bytes). */
   #spans = new Uint32Array(0);
   #fileChars = new Uint32Array(0);
@@ -36,13 +38,20 @@ export class PhotoList implements Iterable<PhotoRef> {
   }
 
   push(photo: PhotoRef): void {
+    this.add(photo.path, photo.file);
+  }
+
+  /** `push` without a `PhotoRef` to make: the scan packs photos as it walks. */
+  add(path: string, file: string): void {
     const i = this.#length;
     if ((i + 1) * 3 > this.#spans.length) this.#grow();
-    const bytes = Buffer.from(photo.path, 'utf8');
-    const tail = photo.path.endsWith(photo.file) && photo.path.length > photo.file.length;
-    if (bytes.toString('utf8') !== photo.path || !tail) this.#odd.set(i, { path: photo.path, file: photo.file });
-    if (this.#used + bytes.length > CHUNK_BYTES) {
-      this.#chunks.push(Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes.length)));
+    const bytes = Buffer.from(path, 'utf8');
+    const tail = path.endsWith(file) && path.length > file.length;
+    if (bytes.toString('utf8') !== path || !tail) this.#odd.set(i, { path, file });
+    const last = this.#chunks[this.#chunks.length - 1];
+    if (last === undefined || this.#used + bytes.length > last.length) {
+      const size = last === undefined ? FIRST_CHUNK_BYTES : Math.min(CHUNK_BYTES, last.length * 2);
+      this.#chunks.push(Buffer.allocUnsafeSlow(Math.max(size, bytes.length)));
       this.#used = 0;
     }
     const chunk = this.#chunks.length - 1;
@@ -50,11 +59,16 @@ export class PhotoList implements Iterable<PhotoRef> {
     this.#spans[i * 3] = chunk;
     this.#spans[i * 3 + 1] = this.#used;
     this.#spans[i * 3 + 2] = this.#used + bytes.length;
-    this.#fileChars[i] = tail ? photo.file.length : NOT_A_TAIL;
+    this.#fileChars[i] = tail ? file.length : NOT_A_TAIL;
     this.#used += bytes.length;
-    if (this.#last !== undefined && !(this.#last < photo.path)) this.#sorted = false;
-    this.#last = photo.path;
+    if (this.#last !== undefined && !(this.#last < path)) this.#sorted = false;
+    this.#last = path;
     this.#length++;
+  }
+
+  /** Gives photo `i` another `file` (a name shared by two inputs, see disambiguate.ts); its path stays. */
+  rename(i: number, file: string): void {
+    this.#odd.set(i, { path: this.pathAt(i), file });
   }
 
   pathAt(i: number): string {

@@ -4,6 +4,9 @@ import type { PhotoRef } from '../types.js';
 import { UsageError } from '../errors.js';
 import { kindOf } from '../images/read-input.js';
 import { PhotoList } from './photo-list.js';
+import { disambiguate } from './disambiguate.js';
+import { mergeSorted } from './scan-merge.js';
+import { compareStrings, isInside, toPosix } from './scan-paths.js';
 
 /**
  * Extensions the scan picks up in folders (case-insensitive). Files named explicitly are taken as they
@@ -39,22 +42,45 @@ export function isPhotoPath(file: string): boolean {
  * a typo in a path must not silently process nothing.
  */
 export async function scanInputs(inputs: string[], opts: ScanOptions = {}): Promise<PhotoRef[]> {
+  return [...(await scanPhotoList(inputs, opts))];
+}
+
+/**
+ * The same scan, its photos packed outside the JS heap for a run's whole length (see PhotoList), packed as they
+ * are found: each folder's names are sorted and walked in order, so the list comes out in global path order with
+ * no object per photo and no global sort (issue 14: the old map, copies and sort of 100,000 `PhotoRef`s were the
+ * peak memory of a whole run). Each input gives its own sorted list; several are merged (see mergeSorted).
+ */
+export async function scanPhotoList(inputs: string[], opts: ScanOptions = {}): Promise<PhotoList> {
   const cwd = opts.cwd ?? process.cwd();
   // The output folder is recognised however it is reached: by its real path, symlinks resolved.
   const outDir = opts.outDir === undefined ? undefined : await realOrResolved(path.resolve(cwd, opts.outDir));
-  const found = new Map<string, PhotoRef>();
   const skip = opts.onSkip ?? (() => {});
 
   const expanded: { input: string; fromStdin: boolean }[] = [];
   for (const input of inputs) {
     if (input === '-') {
       const fromStdin = opts.readStdinPaths ? await opts.readStdinPaths() : [];
-      expanded.push(...fromStdin.map((p) => ({ input: p, fromStdin: true })));
+      for (const p of fromStdin) expanded.push({ input: p, fromStdin: true });
     } else {
       expanded.push({ input, fromStdin: false });
     }
   }
 
+  const lists: PhotoList[] = [];
+  // Files named one after another make one list (a stdin list of 100,000 files is one list, not 100,000).
+  let files: string[] = [];
+  const endFiles = () => {
+    if (files.length === 0) return;
+    const list = new PhotoList();
+    let last: string | undefined;
+    for (const abs of files.sort(compareStrings)) {
+      if (abs !== last) list.add(abs, path.basename(abs));
+      last = abs;
+    }
+    lists.push(list);
+    files = [];
+  };
   for (const { input, fromStdin } of expanded) {
     const abs = path.resolve(cwd, input);
     let info;
@@ -69,58 +95,89 @@ export async function scanInputs(inputs: string[], opts: ScanOptions = {}): Prom
       throw new UsageError(`Input not found: ${input}. Check the path (folders, image files, or - to read paths from stdin).`);
     }
     if (info.isDirectory()) {
-      await walk(abs, abs, outDir, found, skip);
+      endFiles();
+      const list = new PhotoList();
+      await walk({ root: abs, outDir, list, skip }, abs);
+      lists.push(list);
     } else if (info.isFile()) {
       // A file named explicitly is a photo whatever its extension: the user asked for it.
-      if (!found.has(abs)) found.set(abs, { path: abs, file: path.basename(abs) });
+      files.push(abs);
     } else {
       skip(input, `not a regular file (${kindOf(info)}); photobatch reads only regular files`);
     }
   }
+  endFiles();
 
-  return disambiguate([...found.values()]).sort((a, b) => compareStrings(a.path, b.path));
+  const photos = mergeSorted(lists);
+  disambiguate(photos);
+  return photos;
 }
 
-/** The same scan, its photos packed outside the JS heap for a run's whole length (see PhotoList). */
-export async function scanPhotoList(inputs: string[], opts: ScanOptions = {}): Promise<PhotoList> {
-  return PhotoList.from(await scanInputs(inputs, opts));
+interface Walk {
+  root: string;
+  outDir: string | undefined;
+  list: PhotoList;
+  skip: (input: string, reason: string) => void;
 }
 
-async function walk(root: string, dir: string, outDir: string | undefined, found: Map<string, PhotoRef>, skip: (input: string, reason: string) => void): Promise<void> {
+/**
+ * Packs the photos below `dir` into `walk.list` in path order. A folder's names are sorted with a sub-folder's
+ * name as `name/`: a name never holds '/', so that is the order of the full paths, each sub-folder's photos
+ * between the names that sort around `name/` (`a-b.jpg` < `a.b/…` < `a.jpg` < `a/…` < `a0.jpg`).
+ */
+async function walk(tree: Walk, dir: string): Promise<void> {
+  const { root, outDir, list, skip } = tree;
   if (outDir !== undefined && (isInside(dir, outDir) || isInside(await realOrResolved(dir), outDir))) return;
   // Entries are read a batch at a time (opendir), not as one array: a folder of 100,000 photos as Dirent objects
-  // was ~70 MB at once, the peak of a whole 100,000-photo run (issue 14: flat memory).
-  const subfolders: string[] = [];
+  // was ~70 MB at once. Only the names are kept (to sort them), and only those of photos and sub-folders.
+  const names: string[] = [];
+  // Photo names that are not plain regular files (a link, a FIFO, a name not valid UTF-8): true for a link.
+  let unusual: Map<string, boolean> | undefined;
+  let readable = true;
   try {
     const handle = await opendir(dir, { bufferSize: 256 });
     for await (const entry of handle) {
       if (entry.name.startsWith('.')) continue;
-      const abs = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        subfolders.push(abs);
-        continue;
+        names.push(`${entry.name}/`);
+      } else if (isPhotoPath(entry.name)) {
+        names.push(entry.name);
+        // A name that is not valid UTF-8 reaches us with U+FFFD in it and cannot be opened by that name.
+        if (!entry.isFile() || entry.name.includes('\uFFFD')) (unusual ??= new Map()).set(entry.name, entry.isSymbolicLink());
       }
-      if (!isPhotoPath(entry.name) || found.has(abs)) continue;
-      const file = relativeName(root, abs);
-      // A name that is not valid UTF-8 reaches us with U+FFFD in it and cannot be opened by that name.
-      if (entry.isFile() && !entry.name.includes('\uFFFD')) {
-        found.set(abs, { path: abs, file });
-        continue;
-      }
-      // A FIFO would hang the run, a link to /dev/zero would fill the memory: only regular files (or links to one) are read.
-      const target = await stat(abs).catch(() => undefined);
-      if (target?.isFile()) found.set(abs, { path: abs, file });
-      else if (!target && entry.name.includes('\uFFFD')) skip(file, 'the name is not valid UTF-8 (rename the file)');
-      else skip(file, target ? `not a regular file (${kindOf(target)})` : entry.isSymbolicLink() ? 'a broken symbolic link' : 'cannot be read');
     }
   } catch (err) {
-    // One unreadable folder (permissions, a card pulled out) must not abort the whole scan.
+    // One unreadable folder (permissions, a card pulled out) must not abort the whole scan; what was read is kept.
     if (dir === root) throw err;
     skip(toPosix(path.relative(root, dir)) + '/', `the folder cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    return;
+    readable = false;
   }
-  // Sub-folders after this folder's handle is closed: one open folder at a time, however deep the tree.
-  for (const sub of subfolders) await walk(root, sub, outDir, found, skip);
+  names.sort(compareStrings);
+  let last: string | undefined;
+  for (const name of names) {
+    if (name.endsWith('/')) {
+      // Sub-folders after this folder's handle is closed: one open folder at a time, however deep the tree.
+      if (readable) await walk(tree, path.join(dir, name.slice(0, -1)));
+      continue;
+    }
+    const abs = path.join(dir, name);
+    // Two names not valid UTF-8 can read as the same name: the photo is taken once.
+    if (abs === last) continue;
+    const file = relativeName(root, abs);
+    const link = unusual?.get(name);
+    if (link === undefined) {
+      list.add(abs, file);
+      last = abs;
+      continue;
+    }
+    // A FIFO would hang the run, a link to /dev/zero would fill the memory: only regular files (or links to one) are read.
+    const target = await stat(abs).catch(() => undefined);
+    if (target?.isFile()) {
+      list.add(abs, file);
+      last = abs;
+    } else if (!target && name.includes('\uFFFD')) skip(file, 'the name is not valid UTF-8 (rename the file)');
+    else skip(file, target ? `not a regular file (${kindOf(target)})` : link ? 'a broken symbolic link' : 'cannot be read');
+  }
 }
 
 async function realOrResolved(p: string): Promise<string> {
@@ -128,60 +185,10 @@ async function realOrResolved(p: string): Promise<string> {
 }
 
 /**
- * `file` names a photo's outputs inside --out (sidecars, returned images). Two inputs with the same
- * `file` (IMG_1.jpg on two memory cards) would share them: those get their path relative to the
- * closest folder holding both, letter case ignored (macOS and Windows disks ignore it too).
- */
-function disambiguate(photos: PhotoRef[]): PhotoRef[] {
-  // A name held once maps to its photo, a shared one to the list of them: no array per photo (100,000 at a time).
-  const groups = new Map<string, PhotoRef | PhotoRef[]>();
-  for (const p of photos) {
-    const key = p.file.toLowerCase();
-    const held = groups.get(key);
-    if (held === undefined) groups.set(key, p);
-    else if (Array.isArray(held)) held.push(p);
-    else groups.set(key, [held, p]);
-  }
-  return photos.map((p) => {
-    const group = groups.get(p.file.toLowerCase())!;
-    if (!Array.isArray(group)) return p;
-    const base = commonDir(group.map((g) => g.path));
-    let file = toPosix(path.relative(base, p.path));
-    // Never land on another photo's name either.
-    for (let i = 2; groups.has(file.toLowerCase()) && file !== p.file; i++) file = `${toPosix(path.relative(base, p.path))}~${i}`;
-    return { ...p, file };
-  });
-}
-
-function commonDir(paths: string[]): string {
-  let dir = path.dirname(paths[0]!);
-  while (!paths.every((p) => isInside(p, dir) && p !== dir)) {
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return dir;
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/**
  * The photo's name below its input folder. On POSIX it is the tail of `abs` itself (a slice V8 shares with the path
- * instead of a second copy): 100,000 photos hold one string each for the whole run, not two.
+ * instead of a second copy).
  */
 function relativeName(root: string, abs: string): string {
   if (path.sep === '/' && abs.startsWith(root) && abs[root.length] === '/') return abs.slice(root.length + 1);
   return toPosix(path.relative(root, abs));
-}
-
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
-}
-
-/** Byte-wise order, so the same tree sorts the same on every machine and locale. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
