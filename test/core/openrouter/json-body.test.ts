@@ -34,3 +34,23 @@ describe('encodeJsonBody: images written as bytes, the JSON unchanged', () => {
     expect(() => new InlineImage('image/jpeg"', Buffer.alloc(1))).toThrow(TypeError);
   });
 });
+
+describe('writeBase64', () => {
+  it('is Buffer#toString("base64") at every alignment and length, fast path or not', async () => {
+    const { writeBase64, base64Length } = await import('../../../src/core/send/openrouter/base64-into.js');
+    for (let n = 0; n < 40; n++) {
+      for (const extra of [0, 1, 2, 3, 4097]) {
+        const src = randomBytes(n + extra);
+        for (let shift = 0; shift < 4; shift++) {
+          const out = Buffer.from(new ArrayBuffer(base64Length(src.length) + 8), shift, base64Length(src.length) + 4);
+          for (let at = 0; at < 4; at++) {
+            out.fill(0);
+            const end = writeBase64(out, at, src);
+            expect(end - at).toBe(base64Length(src.length));
+            expect(out.toString('latin1', at, end)).toBe(src.toString('base64'));
+          }
+        }
+      }
+    }
+  });
+});

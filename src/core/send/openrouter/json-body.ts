@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { base64Length, writeBase64 } from './base64-into.js';
 
 /**
  * An image sent inline as a base64 data URL. It stays bytes until the request is written: a 640×480 photo is a
@@ -56,7 +57,10 @@ export function encodeJsonBody(body: unknown): Buffer {
   }
   pieces.push(text.slice(from));
   const sizes = pieces.map((p) => (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : quotedLength(p)));
-  const out = Buffer.allocUnsafe(sizes.reduce((a, b) => a + b, 0));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  // The first image's base64 starts on a 4-byte boundary of the memory, for writeBase64's fast path.
+  const firstBase64 = sizes[0]! + prefixOf(spots[0]!.image).length;
+  const out = Buffer.from(new ArrayBuffer(total + 3), (4 - (firstBase64 % 4)) % 4, total);
   let at = 0;
   for (const p of pieces) {
     if (typeof p === 'string') at += out.write(p, at, 'utf8');
@@ -83,12 +87,12 @@ function swapImages(value: unknown, images: InlineImage[]): unknown {
 const prefixOf = (image: InlineImage) => `"data:${image.mime};base64,`;
 
 function quotedLength(image: InlineImage): number {
-  return prefixOf(image).length + 4 * Math.ceil(image.bytes.length / 3) + 1;
+  return prefixOf(image).length + base64Length(image.bytes.length) + 1;
 }
 
 function writeQuoted(out: Buffer, at: number, image: InlineImage): number {
   at += out.write(prefixOf(image), at, 'latin1');
-  at += out.write(image.bytes.toString('base64'), at, 'latin1');
+  at = writeBase64(out, at, image.bytes);
   out[at] = 0x22; // closing quote
   return at + 1;
 }
