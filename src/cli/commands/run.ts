@@ -25,6 +25,20 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     if (!opts.quiet) io.stderr.write(line + '\n');
   };
 
+  // A real run asks for the key check and the price list now, while the folders are scanned.
+  const pending = opts.dryRun ? undefined : (await import('../run-setup.js')).startRunEndpoint(opts, io, s);
+  try {
+    return await runScanned(inputs, opts, io, s, color, showProgress, info, pending);
+  } catch (err) {
+    pending?.discard();
+    throw err;
+  }
+}
+
+async function runScanned(
+  inputs: string[], opts: ReturnType<typeof parseRunOptions>, io: CliIO, s: ReturnType<typeof style>, color: boolean, showProgress: boolean,
+  info: (line: string) => void, pending: import('../run-setup.js').PendingEndpoint | undefined,
+): Promise<number> {
   const scanned = await withSpinner(io, showProgress, 'Scanning for photos…', () =>
     scanPhotoList(inputs, {
       outDir: opts.outDir,
@@ -98,8 +112,8 @@ export async function runCommand(inputs: string[], flags: Record<string, unknown
     return ExitCode.ok;
   }
 
-  const { openRunEndpoint, batchSettings, openPhotoOutputs } = await import('../run-setup.js');
-  const setup = await openRunEndpoint(opts, io, s);
+  const { batchSettings, openPhotoOutputs } = await import('../run-setup.js');
+  const setup = await pending!.open();
   const { endpoint, openRouter, price } = setup;
   const client = endpoint.client;
   try {
