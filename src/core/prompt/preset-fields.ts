@@ -2,8 +2,8 @@
  * What each preset asks the model for: its JSON keys, the instruction of each field, and the answer's JSON
  * schema (sent to the model, and checked locally with its limits). planPrompt (presets.ts) assembles these.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
 import { ADOBE_CATEGORIES, SHUTTERSTOCK, SHUTTERSTOCK_CATEGORIES } from '../outputs/export/agency-rules.js';
 
@@ -95,7 +95,11 @@ export function byLangSchema(langs: string[], inner: Record<string, unknown>): R
 export function compile(schema: object, what: string): ValidateFunction {
   const $schema = (schema as { $schema?: unknown }).$schema;
   const opts = { allErrors: true, strict: false, logger: false } as const;
-  const ajv = typeof $schema === 'string' && $schema.includes('2020-12') ? new Ajv2020(opts) : new Ajv(opts);
+  // ajv (~80 modules) is loaded the first time a schema is compiled, not by every run: a plain caption needs none
+  // (bench 9: start-up before the first request). Required, not imported, so planPrompt stays synchronous.
+  const require = createRequire(import.meta.url);
+  const Ajv: typeof AjvClass = typeof $schema === 'string' && $schema.includes('2020-12') ? require('ajv/dist/2020.js').Ajv2020 : require('ajv').Ajv;
+  const ajv = new Ajv(opts);
   try {
     return ajv.compile(schema);
   } catch (err) {
