@@ -1,14 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { harnessCeiling } from '../lib/harness-ceiling.js';
 import { latencyFake, LATENCY_MS, JITTER, type Bench, type Ctx } from '../lib/context.js';
-import { startFake } from '../lib/fake.js';
 import { ensureSmall, filesIn, linkSet } from '../lib/photos.js';
-import { runPhotobatch, toolEnv, type ToolRun } from '../lib/photobatch.js';
+import { runPhotobatch, type ToolRun } from '../lib/photobatch.js';
 import { newestProfile, summarize } from '../lib/profile.js';
 import type { Row } from '../lib/report.js';
 import { run } from '../lib/spawn.js';
-import { built, f0, f1, f2, f3, freshDir, importDist, log, REPO_ROOT, WORK } from '../lib/util.js';
+import { built, f0, f1, f2, f3, freshDir, log, REPO_ROOT, WORK } from '../lib/util.js';
 
 /** Who used the machine's cores while photobatch ran. */
 export function cpuSplit(r: ToolRun): string {
@@ -64,30 +63,10 @@ async function overheadAt64(ctx: Ctx, dir: string, n: number, timed: ToolRun): P
   const c = 64;
   const idealPerS = c / (LATENCY_MS / 1000);
   // (a) Harness ceiling: a bare undici loop with one pre-built body of the same size, same server, same concurrency.
-  const { preparePhoto } = await importDist('core/images/prepare.js');
-  const { buildChatBody } = await importDist('core/prompt/request-body.js');
-  const { DEFAULT_MODEL, DEFAULT_PROMPT } = await importDist('core/run/config.js');
-  const first = filesIn(dir)[0]!;
-  const { readFileSync } = await import('node:fs');
-  const prepared = await preparePhoto(readFileSync(first), { maxEdge: 768, quality: 80 });
-  const bodyFile = path.join(WORK, 'tmp', 'bare-body.json');
-  mkdirSync(path.dirname(bodyFile), { recursive: true });
-  writeFileSync(bodyFile, JSON.stringify(buildChatBody({ model: DEFAULT_MODEL, fallbackModels: [], maxTokens: 512 }, DEFAULT_PROMPT, prepared.data)));
-  const fake = await startFake(latencyFake());
-  let bare: { wallMs: number; ok: number } = { wallMs: Number.NaN, ok: 0 };
-  let bareWall = Number.NaN;
-  let bareCpu = Number.NaN;
-  try {
-    log(`b1-c64: harness ceiling (bare undici loop, no photobatch)`);
-    const r = await run(process.execPath, [built('workers/bare-client.js'), fake.url, String(n), String(c), bodyFile], {
-      cwd: REPO_ROOT, env: toolEnv(fake.url), timeoutMs: 120_000, probe: true,
-    });
-    bare = JSON.parse(r.stdout.trim()) as typeof bare;
-    bareWall = r.wallMs;
-    bareCpu = r.usage ? (r.usage.userUs + r.usage.systemUs) / 1e6 : Number.NaN;
-  } finally {
-    await fake.close();
-  }
+  const ceiling = await harnessCeiling('b1-c64', filesIn(dir)[0]!, n, c, LATENCY_MS);
+  const bare = { wallMs: ceiling.wallMs, ok: ceiling.ok };
+  const bareWall = ceiling.wallMs;
+  const bareCpu = ceiling.cpuS;
   const bareRatio = n / (bareWall / 1000) / idealPerS;
 
   // (b) Per-photo cost of each local step, with photobatch's own modules.
