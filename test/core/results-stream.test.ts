@@ -53,14 +53,17 @@ describe('results.jsonl as a stream', () => {
 
   it('openResults merges folders: the current record per photo in path order, every billed answer in the bill', async () => {
     const [a, b] = [await tempDir('photobatch-a-'), await tempDir('photobatch-b-')];
-    await writeFile(path.join(a, 'results.jsonl'), [rec(1), rec(2, { status: 'failed', usage: undefined }), rec(2)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(path.join(a, 'results.jsonl'), [rec(1), rec(2, { status: 'failed', usage: undefined }), rec(2), rec(4, { status: 'failed', usage: undefined })].map((r) => JSON.stringify(r)).join('\n') + '\n');
     await writeFile(path.join(b, 'results.jsonl'), [rec(3), rec(3, { status: 'failed', usage: { prompt_tokens: 1, completion_tokens: 1, cost_usd: 0.0005 } })].map((r) => JSON.stringify(r)).join('\n') + '\n');
     const merged = await openResults([a, b]);
     const current = [];
     for await (const { record, dir } of merged.current()) current.push([record.file, record.status, dir]);
-    expect(current).toEqual([['ảnh 1.jpg', 'ok', a], ['ảnh 2.jpg', 'ok', a], ['ảnh 3.jpg', 'ok', b]]);
+    expect(current).toEqual([['ảnh 1.jpg', 'ok', a], ['ảnh 2.jpg', 'ok', a], ['ảnh 3.jpg', 'ok', b], ['ảnh 4.jpg', 'failed', a]]);
     const report = await merged.report();
-    expect(report.photos).toMatchObject({ total: 3, ok: 3, failed: 0 });
+    expect(report.photos).toMatchObject({ total: 4, ok: 3, failed: 1 });
     expect(report.cost_usd.billed).toBeCloseTo(0.001 + 0.001 + 0.001 + 0.0005, 10);
+    // The end-of-run totals come from the index alone, and say what a full read says.
+    expect(merged.allRuns()).toEqual(report.all_runs);
+    expect(merged.allRuns()).toMatchObject({ photos: 4, ok: 3, failed: 1 });
   });
 });

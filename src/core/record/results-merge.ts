@@ -23,6 +23,8 @@ export interface MergedResults {
   readonly billedUsd: number;
   /** The current record of each photo, sorted by path, with the folder it came from. */
   current(): AsyncGenerator<{ record: ResultRecord; dir: string }>;
+  /** The folders' totals (photos, OK, failed, billed) from the index alone: no record is read again. */
+  allRuns(): NonNullable<import('../outputs/report.js').CostReport['all_runs']>;
   /** A report: photos from the current records, money from every record (see ReportTally). */
   report(opts?: { elapsedMs?: number; now?: Date }): Promise<import('../outputs/report.js').CostReport>;
 }
@@ -99,12 +101,16 @@ export async function openResults(dirs: readonly string[]): Promise<MergedResult
   }
 
   const billedReport = money.finish({ total: 0, skipped: 0, elapsedMs: 0 });
+  let ok = 0;
+  for (const v of latest.values()) if (unpack(v).ok) ok++;
+  const allRuns = () => ({ photos: latest.size, ok, failed: latest.size - ok, billed_usd: billedReport.cost_usd.billed });
   return {
     dirs: resolved,
     photos: latest.size,
     skippedLines: stats.skipped,
     billedUsd: billedReport.cost_usd.billed,
     current,
+    allRuns,
     async report(opts = {}) {
       const tally = new ReportTally();
       let ms = 0;
@@ -121,7 +127,7 @@ export async function openResults(dirs: readonly string[]): Promise<MergedResult
         by_model: mergeByModel(photos.by_model, billedReport.by_model),
         per_photo_usd: billedReport.per_photo_usd,
         projection_usd: billedReport.projection_usd,
-        all_runs: { photos: latest.size, ok: photos.photos.ok, failed: photos.photos.failed, billed_usd: billedReport.cost_usd.billed },
+        all_runs: allRuns(),
       };
     },
   };
@@ -158,8 +164,12 @@ export function resultsFromRecords(records: readonly ResultRecord[], dir: string
   async function* current(): AsyncGenerator<{ record: ResultRecord; dir: string }> {
     for (const key of [...latest.keys()].sort(compareStrings)) yield { record: latest.get(key)!, dir: resolved };
   }
+  const allRuns = () => {
+    const ok = [...latest.values()].filter((r) => r.status === 'ok').length;
+    return { photos: latest.size, ok, failed: latest.size - ok, billed_usd: billed.cost_usd.billed };
+  };
   return {
-    dirs: [resolved], photos: latest.size, skippedLines: 0, billedUsd: billed.cost_usd.billed, current,
+    dirs: [resolved], photos: latest.size, skippedLines: 0, billedUsd: billed.cost_usd.billed, current, allRuns,
     async report(opts = {}) {
       const tally = new ReportTally();
       for (const r of latest.values()) tally.addPhoto(r);
@@ -167,7 +177,7 @@ export function resultsFromRecords(records: readonly ResultRecord[], dir: string
       return {
         ...photos, cost_usd: { ...photos.cost_usd, billed: billed.cost_usd.billed }, tokens: billed.tokens,
         by_model: mergeByModel(photos.by_model, billed.by_model), per_photo_usd: billed.per_photo_usd, projection_usd: billed.projection_usd,
-        all_runs: { photos: latest.size, ok: photos.photos.ok, failed: photos.photos.failed, billed_usd: billed.cost_usd.billed },
+        all_runs: allRuns(),
       };
     },
   };
