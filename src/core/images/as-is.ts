@@ -1,11 +1,16 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { declaredOrientation } from './exif.js';
 import { newJpegFacts, stripJpegMetadata } from './jpeg-strip.js';
 
 /** Above this, a JPEG is re-encoded at the asked quality even when it needs nothing else: it is not worth its bytes. */
 const AS_IS_MAX_BYTES_PER_PIXEL = 1;
-/** The contact sheet's thumbnail quality (contact-sheet/thumbnail.ts uses the same). */
+/** The contact sheet's thumbnail quality. */
 const THUMBNAIL_QUALITY = 70;
+
+/** The one thumbnail recipe (here and contact-sheet/thumbnail.ts): at most `px` on its longest edge, never enlarged. */
+export function toThumbnail(image: Sharp, px: number): Sharp {
+  return image.resize(px, px, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: THUMBNAIL_QUALITY });
+}
 /** A photo sent as it is serves as its own contact-sheet thumbnail up to this many times the thumbnail's edge. */
 export const AS_IS_THUMBNAIL_FACTOR = 2;
 
@@ -40,22 +45,22 @@ export interface AsIsPhoto {
  * 2x-density image for the card); a larger one is decoded once, shrunk on load, for it.
  */
 export async function sendJpegAsIs(input: Buffer, s: AsIsSettings): Promise<AsIsPhoto | undefined> {
-  if (input.length < 4 || input[0] !== 0xff || input[1] !== 0xd8 || input[2] !== 0xff) return undefined;
   const facts = newJpegFacts();
-  const data = stripJpegMetadata(input, facts);
-  if (!data || facts.icc || facts.exif.length > 1 || !(facts.components === 1 || facts.components === 3)) return undefined;
-  if (facts.exif.length === 1 && declaredOrientation(facts.exif[0]!) !== 1) return undefined;
+  const data = stripJpegMetadata(input, facts, (f) => {
+    if (f.icc || f.exif.length > 1 || !(f.components === 1 || f.components === 3)) return false;
+    if (f.exif.length === 1 && declaredOrientation(f.exif[0]!) !== 1) return false;
+    if (f.width * f.height > s.limitInputPixels) return false;
+    const box = s.box(f.width, f.height);
+    return f.width <= box.width && f.height <= box.height;
+  });
   const { width, height } = facts;
-  if (width * height > s.limitInputPixels) return undefined;
-  const box = s.box(width, height);
-  if (width > box.width || height > box.height || data.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
+  if (!data || data.length > width * height * AS_IS_MAX_BYTES_PER_PIXEL) return undefined;
   const thumbPx = s.thumbnailPx;
   if (thumbPx === undefined) return { data, width, height };
   // Errors stay sharp's own: prepare's compress() runs the pipeline again alone for a stable message (vips-gate.ts).
   const thumbnail = Math.max(width, height) <= AS_IS_THUMBNAIL_FACTOR * thumbPx
     ? data
-    : await sharp(input, { failOn: 'error', limitInputPixels: s.limitInputPixels })
-      .resize(thumbPx, thumbPx, { fit: 'inside' }).jpeg({ quality: THUMBNAIL_QUALITY })
+    : await toThumbnail(sharp(input, { failOn: 'error', limitInputPixels: s.limitInputPixels }), thumbPx)
       .timeout({ seconds: s.timeoutSeconds }).toBuffer();
   return { data, width, height, thumbnail };
 }

@@ -14,7 +14,9 @@
  * (Flipped bits inside the entropy-coded data are only libjpeg warnings; a full decode with `failOn: 'error'` lets
  * them through too.)
  */
-export function stripJpegMetadata(jpeg: Buffer, facts?: JpegFacts): Buffer | undefined {
+export function stripJpegMetadata(
+  jpeg: Buffer, facts?: JpegFacts, wanted?: (facts: JpegFacts) => boolean,
+): Buffer | undefined {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
   const keep: Buffer[] = [jpeg.subarray(0, 2)];
   const state: FrameState = { frame: undefined, restartInterval: 0, dcTables: 0, acTables: 0 };
@@ -27,11 +29,6 @@ export function stripJpegMetadata(jpeg: Buffer, facts?: JpegFacts): Buffer | und
     if (marker === 0xd9) {
       if (scans === 0) return undefined;
       keep.push(jpeg.subarray(pos, pos + 2));
-      if (facts) {
-        facts.width = state.frame!.width;
-        facts.height = state.frame!.height;
-        facts.components = state.frame!.components.size;
-      }
       return Buffer.concat(keep);
     }
     if (pos + 4 > jpeg.length) return undefined;
@@ -40,6 +37,14 @@ export function stripJpegMetadata(jpeg: Buffer, facts?: JpegFacts): Buffer | und
     if (len < 2 || end > jpeg.length) return undefined;
     const body = jpeg.subarray(pos + 4, end);
     if (marker === 0xda) {
+      // The frame and every metadata segment come before the first scan: a caller that will not send this photo as
+      // it is (too big, turned, with a profile) says so here, before megabytes of entropy-coded data are walked.
+      if (scans === 0 && facts && state.frame) {
+        facts.width = state.frame.width;
+        facts.height = state.frame.height;
+        facts.components = state.frame.components.size;
+        if (wanted && !wanted(facts)) return undefined;
+      }
       const scanEnd = checkScan(jpeg, body, end, state);
       if (scanEnd === undefined || ++scans > MAX_SCANS) return undefined;
       keep.push(jpeg.subarray(pos, scanEnd));
@@ -60,7 +65,7 @@ export function stripJpegMetadata(jpeg: Buffer, facts?: JpegFacts): Buffer | und
   return undefined;
 }
 
-/** What the walk saw, for deciding whether the photo may be sent as it is (as-is.ts). Filled only when it returns bytes. */
+/** What the walk saw before the first scan, for deciding whether the photo may be sent as it is (as-is.ts). */
 export interface JpegFacts {
   width: number;
   height: number;

@@ -5,7 +5,7 @@ import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { preparePhoto } from '../../../src/core/images/prepare.js';
-import { stripJpegMetadata } from '../../../src/core/images/jpeg-strip.js';
+import { newJpegFacts, stripJpegMetadata, type JpegFacts } from '../../../src/core/images/jpeg-strip.js';
 import { CORPUS, HAVE_CORPUS } from '../../helpers/corpus.js';
 import { jpegScanData } from '../../helpers/metadata-readers.js';
 
@@ -91,6 +91,18 @@ describe('JPEGs that need nothing but their metadata dropped', () => {
     expect([prepared.width, prepared.height]).toEqual([640, 480]);
     const after = await exiftoolGroups(prepared.data);
     for (const g of ['EXIF', 'XMP', 'IPTC', 'MakerNotes']) expect(after).not.toContain(g);
+  });
+
+  it('notes the frame, EXIF and ICC before the first scan, where the caller may stop the walk', async () => {
+    const original = await cameraJpeg(6);
+    const seen: JpegFacts[] = [];
+    const facts = newJpegFacts();
+    expect(stripJpegMetadata(original, facts, (f) => (seen.push({ ...f }), false))).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ width: 640, height: 480, components: 3, icc: true });
+    expect(seen[0]!.exif).toHaveLength(1);
+    // Let through, the walk gives the same bytes as without a caller.
+    expect(stripJpegMetadata(original, newJpegFacts(), () => true)!.equals(stripJpegMetadata(original)!)).toBe(true);
   });
 
   it('cuts what follows the image (an MPF second image, a phone trailer) with its metadata', async () => {

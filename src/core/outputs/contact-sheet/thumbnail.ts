@@ -2,13 +2,12 @@ import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../../record/atomic-write.js';
-import { AS_IS_THUMBNAIL_FACTOR } from '../../images/as-is.js';
+import { AS_IS_THUMBNAIL_FACTOR, toThumbnail } from '../../images/as-is.js';
 import { vipsShared } from '../../images/vips-gate.js';
 
 export const THUMBS_DIR = 'thumbs';
 /** Big enough for a 2x-density phone card, small enough that a 2,000-photo sheet stays light. */
 export const THUMB_MAX_PX = 320;
-const THUMB_QUALITY = 70;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -44,7 +43,7 @@ export async function writeThumbnail(
   const small = size !== undefined && Math.max(size.width, size.height) <= THUMB_MAX_PX * AS_IS_THUMBNAIL_FACTOR;
   const thumb = size?.thumbnail ?? (small
     ? jpeg
-    : await vipsShared(() => sharp(jpeg).resize(THUMB_MAX_PX, THUMB_MAX_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: THUMB_QUALITY }).toBuffer()));
+    : await vipsShared(() => toThumbnail(sharp(jpeg), THUMB_MAX_PX).toBuffer()));
   // mkdir once per folder and process, not once per photo: at -c 64 every file-system call waits for a libuv
   // thread. Concurrent workers may thumbnail the same bytes; the rename makes the last one win whole.
   if (!madeDirs.has(dir)) {
