@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { ImageError } from '../errors.js';
+import { detectFormat } from './detect.js';
 import { checkPixelLimit, planHeic } from './heic.js';
 import { findRawPreview } from './raw-preview.js';
 import { isRawFormat, withSource } from './source.js';
@@ -14,7 +15,6 @@ export const DEFAULT_LIMIT_INPUT_PIXELS = 268_402_689;
 /** Bytes read for a JPEG's header: an APP1 (EXIF) segment is at most 64 KiB, and the frame header follows. */
 const HEADER_BYTES = 192 * 1024;
 
-const isJpegStart = (b: Buffer) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
 export interface ImageHeader {
   /** Width and height as the photo is seen: EXIF orientations 5–8 swap them. */
@@ -54,7 +54,7 @@ export async function readImageHeader(input: Buffer | string, opts: HeaderOption
     // the head, is read whole below.
     // A file that cannot be read this way gets its one-line error from the full read below, as before.
     const head = await readInputHead(input, HEADER_BYTES).catch(() => undefined);
-    const first = head && isJpegStart(head) ? await sharp(head, { limitInputPixels }).metadata().catch(() => undefined) : undefined;
+    const first = head && detectFormat(head) === 'jpeg' ? await sharp(head, { limitInputPixels }).metadata().catch(() => undefined) : undefined;
     if (first?.format === 'jpeg' && first.width && first.height) return headerFromMetadata(first);
     const meta = await sharp(input, { limitInputPixels }).metadata().catch(() => undefined);
     if (meta && meta.format !== 'heif' && meta.format !== 'tiff' && meta.width && meta.height) return headerFromMetadata(meta);
