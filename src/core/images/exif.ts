@@ -27,13 +27,11 @@ const EXIF_ID = 'Exif\0\0';
 
 export function readExif(buf: Buffer): ExifFields {
   try {
-    const tiff = findTiff(buf);
-    const header = tiff && parseTiffHeader(tiff);
-    if (!tiff || !header) return {};
-    const ifd0 = ifdAt(tiff, header.ifd0, header.littleEndian);
-    if (!ifd0) return {};
+    const found = firstIfd(buf);
+    if (!found) return {};
+    const { tiff, ifd0, littleEndian } = found;
     const exifPtr = inlineValue(ifd0, TAG_EXIF_IFD);
-    const exifIfd = exifPtr === undefined ? undefined : ifdAt(tiff, exifPtr, header.littleEndian);
+    const exifIfd = exifPtr === undefined ? undefined : ifdAt(tiff, exifPtr, littleEndian);
     const orientation = orientationOf(ifd0);
     const date = exifIfd && formatExifDate(ascii(tiff, exifIfd, TAG_DATE_ORIGINAL));
     const camera = cameraName(ascii(tiff, ifd0, TAG.Make), ascii(tiff, ifd0, TAG_MODEL));
@@ -50,14 +48,20 @@ export function readExif(buf: Buffer): ExifFields {
  */
 export function declaredOrientation(block: Buffer): number | undefined {
   try {
-    const tiff = findTiff(block);
-    const header = tiff && parseTiffHeader(tiff);
-    const ifd0 = tiff && header ? ifdAt(tiff, header.ifd0, header.littleEndian) : undefined;
+    const ifd0 = firstIfd(block)?.ifd0;
     if (!ifd0) return undefined;
     return ifd0.entries.has(TAG.Orientation) ? inlineValue(ifd0, TAG.Orientation) : 1;
   } catch {
     return undefined;
   }
+}
+
+/** The EXIF block's TIFF structure and its IFD0, wherever the block sits (see findTiff); undefined when unreadable. */
+function firstIfd(buf: Buffer): { tiff: Buffer; ifd0: Ifd; littleEndian: boolean } | undefined {
+  const tiff = findTiff(buf);
+  const header = tiff && parseTiffHeader(tiff);
+  const ifd0 = tiff && header ? ifdAt(tiff, header.ifd0, header.littleEndian) : undefined;
+  return ifd0 ? { tiff: tiff!, ifd0, littleEndian: header!.littleEndian } : undefined;
 }
 
 /** An IFD of a TIFF structure in memory (offsets count from its first byte). */
