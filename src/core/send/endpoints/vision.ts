@@ -4,6 +4,7 @@
  * where it can say, and otherwise send one generated test image whose answer a blind model cannot guess.
  */
 import sharp from 'sharp';
+import { InlineImage } from '../openrouter/json-body.js';
 import type { ChatBody, ChatSuccess } from '../openrouter/client.js';
 import { probe, rec, type ProbeOptions } from './probe-http.js';
 import type { ServerInfo } from './kind.js';
@@ -99,7 +100,7 @@ export async function probeVision(
     model,
     messages: [{ role: 'user', content: [
       { type: 'text', text: PROBE_PROMPT },
-      { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${jpeg.toString('base64')}` } },
+      { type: 'image_url', image_url: { url: new InlineImage('image/jpeg', jpeg) } },
     ] }],
     max_tokens: opts.maxTokens ?? 64,
   });

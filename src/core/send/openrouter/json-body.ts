@@ -17,8 +17,13 @@ export class InlineImage {
     if (!/^[a-z]+\/[a-z0-9.+-]+$/i.test(mime)) throw new TypeError(`Not a MIME type: ${mime}`);
   }
 
+  /** `data:<mime>;base64,`: what comes before the base64 in the URL. */
+  get urlPrefix(): string {
+    return `data:${this.mime};base64,`;
+  }
+
   get dataUrl(): string {
-    return `data:${this.mime};base64,${this.bytes.toString('base64')}`;
+    return this.urlPrefix + this.bytes.toString('base64');
   }
 
   toJSON(): string {
@@ -84,7 +89,7 @@ function swapImages(value: unknown, images: InlineImage[]): unknown {
   return copy;
 }
 
-const prefixOf = (image: InlineImage) => `"data:${image.mime};base64,`;
+const prefixOf = (image: InlineImage) => `"${image.urlPrefix}`;
 
 function quotedLength(image: InlineImage): number {
   return prefixOf(image).length + base64Length(image.bytes.length) + 1;
