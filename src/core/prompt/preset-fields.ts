@@ -4,6 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
+
+const require = createRequire(import.meta.url);
 import { UsageError } from '../errors.js';
 import { ADOBE_CATEGORIES, SHUTTERSTOCK, SHUTTERSTOCK_CATEGORIES } from '../outputs/export/agency-rules.js';
 
@@ -97,7 +99,6 @@ export function compile(schema: object, what: string): ValidateFunction {
   const opts = { allErrors: true, strict: false, logger: false } as const;
   // ajv (~80 modules) is loaded the first time a schema is compiled, not by every run: a plain caption needs none
   // (bench 9: start-up before the first request). Required, not imported, so planPrompt stays synchronous.
-  const require = createRequire(import.meta.url);
   const Ajv: typeof AjvClass = typeof $schema === 'string' && $schema.includes('2020-12') ? require('ajv/dist/2020.js').Ajv2020 : require('ajv').Ajv;
   const ajv = new Ajv(opts);
   try {
