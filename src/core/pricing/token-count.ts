@@ -3,7 +3,7 @@
  * sizes only, so the dry run (image headers) and the real run (prepared JPEGs) compute the same numbers.
  */
 import { claudePatches, claudeTokens } from './families/claude.js';
-import { assertSize, UNKNOWN_FAMILY_MIN_TOKENS, type FamilyInfo } from './families/family-info.js';
+import { assertSize, UNKNOWN_FAMILY_MIN_TOKENS, type FamilyInfo, type ModelFamily } from './families/family-info.js';
 import { gemini20Tokens } from './families/gemini.js';
 import { llamaTokens } from './families/llama.js';
 import { openaiPatchTokens, openaiTileTokens } from './families/openai.js';
@@ -16,26 +16,20 @@ import { qwenTokens } from './families/qwen.js';
  */
 export function imageTokens(info: FamilyInfo, width: number, height: number): number {
   assertSize(width, height);
-  switch (info.family) {
-    case 'claude':
-    case 'claude-hires':
-      return claudeTokens(info, width, height);
-    case 'openai-tile':
-      return openaiTileTokens(info, width, height);
-    case 'openai-patch':
-      return openaiPatchTokens(info, width, height);
-    case 'gemini-2.0':
-      return gemini20Tokens(info, width, height);
-    case 'gemini-2.5':
-      return info.tokens ?? 258;
-    case 'gemini-3':
-      return info.tokens ?? 1120;
-    case 'qwen-vl':
-    case 'qwen3-vl':
-      return qwenTokens(info, width, height);
-    case 'llama-3.2-vision':
-      return llamaTokens(info, width, height);
-    case 'unknown':
-      return Math.max(info.tokens ?? UNKNOWN_FAMILY_MIN_TOKENS, claudePatches(width, height));
-  }
+  return RULES[info.family](info, width, height);
 }
+
+/** Each family's rule; typed by ModelFamily, so a new family without a rule does not compile. */
+const RULES: Record<ModelFamily, (info: FamilyInfo, width: number, height: number) => number> = {
+  'claude': claudeTokens,
+  'claude-hires': claudeTokens,
+  'openai-tile': openaiTileTokens,
+  'openai-patch': openaiPatchTokens,
+  'gemini-2.0': gemini20Tokens,
+  'gemini-2.5': (info) => info.tokens ?? 258,
+  'gemini-3': (info) => info.tokens ?? 1120,
+  'qwen-vl': qwenTokens,
+  'qwen3-vl': qwenTokens,
+  'llama-3.2-vision': llamaTokens,
+  'unknown': (info, width, height) => Math.max(info.tokens ?? UNKNOWN_FAMILY_MIN_TOKENS, claudePatches(width, height)),
+};
